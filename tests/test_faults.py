@@ -390,7 +390,7 @@ def _files(folder: Path) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize("database", ["missing", "damaged"])
+@pytest.mark.parametrize("database", ["missing", "damaged", "empty"])
 @pytest.mark.parametrize("point", ["copy written", "bytes kept", "in place"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
 def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
@@ -399,7 +399,7 @@ def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
     """A restore where SQLite cannot copy into the database (none there, or a damaged one)
     emptied or created the file and wrote into it: killed, it left the database empty (0
     bytes, a 1 KB -journal beside it) and the damaged bytes only in the backups folder."""
-    if database == "missing" and point == "bytes kept":
+    if database in ("missing", "empty") and point == "bytes kept":
         pytest.skip("no bytes to keep")
     source = tmp_path / "source" / "crm.db"
     source.parent.mkdir()
@@ -414,6 +414,8 @@ def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
         for suffix in ("-wal", "-shm"):
             Path(f"{live}{suffix}").unlink(missing_ok=True)
         live.write_bytes(live.read_bytes()[:4096])
+    if database == "empty":  # a 0-byte file, no database yet: was copied into through
+        live.write_bytes(b"")  # SQLite, and a kill left it read-only to every command
     before = live.read_bytes() if live.exists() else None
     proc = subprocess.Popen(
         [sys.executable, "-c", STOPPED_RESTORE, point, str(good)],
@@ -427,7 +429,10 @@ def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
     proc.send_signal(sig)
     proc.communicate(timeout=30)
     left = _files(home)
-    assert 0 not in left.values(), left  # no empty file: not the database, no copy of it
+    empty = [name for name, size in left.items() if not size]
+    assert empty in ([], ["crm.db"] if before == b"" else []), left  # none but as it was
+    if live.exists() and database != "damaged":  # read as it was or restored by any command
+        ok("--db", str(live), "list", "-q")
     now = live.read_bytes() if live.exists() else None
     if now != before:  # restored, whole
         assert integrity(live) == ("ok", [])

@@ -232,6 +232,8 @@ def test_check_says_a_damaged_full_text_index_in_crm_words(db_path):
         "DELETE FROM search_customers_data WHERE id > 10",
         "DELETE FROM search_customers_data",  # its header too: SQLite cannot open the table
         "DELETE FROM search_customers_idx; DELETE FROM search_customers_data WHERE id = 10",
+        "DELETE FROM search_customers_config",  # FTS5's `invalid fts5 file format`
+        "UPDATE search_customers_config SET v = 99 WHERE k = 'version'",
     ],
 )
 def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path, damage):
@@ -442,6 +444,21 @@ def _cut_short(db_path: Path, tmp_path: Path, size: int = 4096) -> tuple[Path, b
     cut = db_path.read_bytes()[:size]
     db_path.write_bytes(cut)
     return good, cut
+
+
+def test_a_damaged_database_reached_through_a_link_is_restored_in_the_file(tmp_path):
+    """The link was renamed over (a plain file in its place), the damaged file it named
+    left as it was: the two paths then disagreed."""
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    target = real / "crm.db"
+    ok("--db", str(target), "add", "Anna", "-q")
+    link = tmp_path / "crm.db"
+    link.symlink_to(target)
+    good, _cut = _cut_short(target, tmp_path)
+    ok("--db", str(link), "restore", str(good), "--yes")
+    assert link.is_symlink() and link.resolve() == target.resolve()
+    assert ok("--db", str(target), "list", "-q") == "1\n"
 
 
 @pytest.mark.parametrize("size", [100, 1000, 4096])

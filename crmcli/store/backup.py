@@ -559,7 +559,7 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
             if not isinstance(exc, Damaged) and not _damage_in(exc):
                 raise
             damaged = True
-    if damaged or not db_path.exists():
+    if damaged or db.is_empty(db_path):  # a 0-byte file is no database: written anew too
         made = _restore_anew(db_path, source_path, damaged=damaged)
         kept = str(made) if made is not None else kept
     else:
@@ -653,7 +653,13 @@ def _restore_anew(db_path: Path, source_path: Path, *, damaged: bool) -> Path | 
     the restored file). So a restore interrupted at any point, by Ctrl-C or kill -9, leaves
     the database as it was or restored, never empty or half written, and no copy of its
     own that could be taken for a backup (the next restore removes what a killed one left).
+    A 0-byte file (no database yet, as for every command) is renamed over as a damaged
+    one is, with nothing to keep: copied into through SQLite, a kill left it half written
+    behind a journal that no read could play back. A database reached through a symbolic
+    link is restored in the file the link names, as a restore over a sound one writes it.
     Returns the kept copy of a damaged database."""
+    if db_path.is_symlink():
+        db_path = Path(os.path.realpath(db_path))
     check_folder(db_path)
     if db_path.exists():
         guard.check_owned(db_path)
@@ -661,15 +667,16 @@ def _restore_anew(db_path: Path, source_path: Path, *, damaged: bool) -> Path | 
     kept = None
     try:
         _write_copy(source_path, work, encryption.session_key())
-        if damaged:
+        if damaged or db_path.exists():
             with guard.exclusive(db_path):
-                kept = _keep_bytes(db_path)
+                kept = _keep_bytes(db_path) if damaged else None
                 try:
                     for suffix in COMPANIONS:
                         Path(f"{db_path}{suffix}").unlink(missing_ok=True)
                     os.replace(work, db_path)
                 except BaseException:
-                    _put_back(kept, db_path)
+                    if kept is not None:
+                        _put_back(kept, db_path)
                     raise
                 _fsync(db_path.parent)
         elif link_new(work, db_path):
@@ -909,7 +916,7 @@ def fts_said(name: str, exc: sqlite3.DatabaseError) -> Said:
     anew from the records); any other error as SQLite says it."""
     from crmcli.store import search
 
-    if is_damage(exc):
+    if search.damaged_index(exc):  # FTS5's own `invalid fts5 file format` too
         if name in {s.table for s in search.SOURCES.values()}:  # crm's: rebuilt from the records
             return Said(
                 "{index} is damaged; the records it indexes are not: run 'crm reindex' to "

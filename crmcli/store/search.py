@@ -653,12 +653,12 @@ def _emptied(conn: sqlite3.Connection, table: str) -> None:
     try:
         conn.execute(f"DELETE FROM {table}")
     except sqlite3.DatabaseError as exc:
-        if not is_damage(exc):
+        if not damaged_index(exc):
             raise
         try:
             conn.execute(rebuild)
         except sqlite3.DatabaseError as again:
-            if not is_damage(again):
+            if not damaged_index(again):
                 raise
             _reset_index(conn, table)  # SQLite cannot even open the table: its header is gone
             conn.execute(rebuild)
@@ -676,11 +676,24 @@ def _reset_index(conn: sqlite3.Connection, table: str) -> None:
     conn.execute("CREATE VIRTUAL TABLE temp.crm_empty_index USING fts5(a)")
     try:
         rows = [tuple(r) for r in conn.execute("SELECT id, block FROM temp.crm_empty_index_data")]
+        (version,) = conn.execute(
+            "SELECT v FROM temp.crm_empty_index_config WHERE k = 'version'"
+        ).fetchone()
     finally:
         conn.execute("DROP TABLE temp.crm_empty_index")
     conn.execute(f"DELETE FROM {table}_data")
     conn.execute(f"DELETE FROM {table}_idx")
     conn.executemany(f"INSERT INTO {table}_data (id, block) VALUES (?, ?)", rows)
+    conn.execute(  # the format's version, which FTS5 reads first (its other settings kept)
+        f"INSERT OR REPLACE INTO {table}_config (k, v) VALUES ('version', ?)", (version,)
+    )
+
+
+def damaged_index(exc: sqlite3.DatabaseError) -> bool:
+    """Whether `exc` says an FTS5 index is damaged: SQLite's `database disk image is
+    malformed` (connection.is_damage), or FTS5's own words for its shadow tables garbled
+    (`invalid fts5 file format (found 0, expected 4) - run 'rebuild'`)."""
+    return is_damage(exc) or "fts5" in str(exc).lower()
 
 
 def check(conn: sqlite3.Connection) -> list[Said]:
@@ -692,21 +705,25 @@ def check(conn: sqlite3.Connection) -> list[Said]:
     for source in SOURCES.values():
         try:
             conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('integrity-check')")
-        except sqlite3.OperationalError as exc:
+            conn.execute(f"SELECT rowid FROM {source.table} LIMIT 1").fetchall()
+        except sqlite3.DatabaseError as exc:
             # The command is an INSERT: a read-only connection cannot run it (skip it there).
-            if "readonly" not in str(exc):
+            if "readonly" in str(exc) and not damaged_index(exc):
+                pass
+            elif not damaged_index(exc):
                 problems.append(
                     Said("search index {table}: {error}", table=source.table, error=exc)
                 )
-        except sqlite3.DatabaseError:  # `database disk image is malformed`, or unopenable
-            # The records are sound: 'crm reindex' writes the index anew from them (_emptied)
-            problems.append(
-                Said(
-                    "search index {table} is damaged; run 'crm reindex' to rebuild it",
-                    table=source.table,
+                continue
+            else:  # `database disk image is malformed`, unopenable, FTS5's format garbled
+                # The records are sound: 'crm reindex' writes it anew from them (_emptied)
+                problems.append(
+                    Said(
+                        "search index {table} is damaged; run 'crm reindex' to rebuild it",
+                        table=source.table,
+                    )
                 )
-            )
-            continue  # its entries cannot be counted: the rebuild mends them too
+                continue  # its entries cannot be counted: the rebuild mends them too
         indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
         live = {r[0] for r in conn.execute(source.ids_sql)}
         dirty = queued.get(source.name, set())
@@ -902,7 +919,7 @@ def search(
         try:
             hits += _source_hits(conn, source, terms, limit=limit, archived=archived, skip=stale)
         except sqlite3.DatabaseError as exc:
-            if not is_damage(exc):
+            if not damaged_index(exc):
                 raise
             # Its blocks overwritten or gone: the records are sound, and the index is theirs
             raise StorageError(
