@@ -272,7 +272,11 @@ def copy_into(
     try:
         live = opener()
         try:
-            source.backup(live)
+            try:
+                source.backup(live)
+            except KeyboardInterrupt:  # a Ctrl-C during the copy, raised once it is done
+                live.execute("PRAGMA journal_mode = WAL")
+                raise
             # The copied header carries the source's rollback-journal mode: back to WAL.
             live.execute("PRAGMA journal_mode = WAL")
         finally:
