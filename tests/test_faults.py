@@ -455,3 +455,31 @@ def test_an_interrupted_restore_leaves_the_database_as_it_was_or_restored(
     assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"
     assert [n for n in _files(home) if ".restoring-" in n] == []
     assert 0 not in _files(home).values()
+
+
+def test_a_ctrl_c_during_a_restore_s_copy_leaves_the_database_in_wal_mode(tmp_path):
+    """SQLite's backup call runs to its end and Python raises the Ctrl-C after it: the
+    statement that sets WAL back was skipped, and the restored database kept the backup's
+    rollback-journal mode for good."""
+    from crmcli.store import connection, db
+
+    source_path = tmp_path / "backup.db"
+    plain = sqlite3.connect(source_path)
+    plain.execute("PRAGMA journal_mode = DELETE")
+    plain.execute("CREATE TABLE t (x)")
+    plain.commit()
+
+    class Interrupted:  # the copy made, then the Ctrl-C that came during it
+        def backup(self, target):
+            plain.backup(target)
+            raise KeyboardInterrupt
+
+    live = tmp_path / "live.db"
+    live.touch(mode=0o600)
+    with pytest.raises(KeyboardInterrupt):
+        db.copy_into(live, Interrupted(), lambda: connection.open_sqlite(str(live)))
+    plain.close()
+    check = sqlite3.connect(live)
+    assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert check.execute("SELECT count(*) FROM t").fetchone() == (0,)
+    check.close()
