@@ -262,6 +262,27 @@ def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path
     assert ok("search", "Ben", "-q") == "2\n"
 
 
+def test_check_finds_a_search_index_that_finds_nothing(db_path, tmp_path):
+    """With the `_idx` rows of search_customers gone, FTS5's 'integrity-check' passed and
+    crm check said ok, while crm search answered every query with no rows."""
+    file = tmp_path / "people.csv"
+    file.write_text("name,notes\n" + "".join(f"Person{i:05},likes tea {i}\n" for i in range(4000)))
+    ok("import", "customers", str(file), "-q")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    assert conn.execute("SELECT count(*) FROM search_customers_idx").fetchone()[0] > 0
+    conn.execute("DELETE FROM search_customers_idx")
+    conn.close()
+    assert ok("search", "Person03999", "-q") == ""  # what a salesperson saw: nothing
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1, result
+    problems = [r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"]
+    assert problems == ["search index search_customers is damaged; run 'crm reindex' to "
+                        "rebuild it"], problems  # fmt: skip
+    ok("reindex")
+    assert ok("search", "Person03999", "-q") == "4000\n"
+    assert crm("check").exit_code == 0
+
+
 def test_a_copy_that_fails_its_check_while_the_database_passes_is_said_so(
     db_path, tmp_path, monkeypatch
 ):
