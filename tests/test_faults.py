@@ -483,3 +483,37 @@ def test_a_ctrl_c_during_a_restore_s_copy_leaves_the_database_in_wal_mode(tmp_pa
     assert check.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     assert check.execute("SELECT count(*) FROM t").fetchone() == (0,)
     check.close()
+
+
+INTERRUPTED_COPY = """
+import os, signal, sys
+from crmcli.store import db
+real = db.copy_into
+
+def copy_into(path, source, opener):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while SQLite copies the backup in
+    real(path, source, opener)
+
+db.copy_into = copy_into
+from crmcli.__main__ import main
+sys.argv = ["crm", "restore", sys.argv[1], "--yes"]
+main()
+"""
+
+
+def test_a_ctrl_c_during_a_restore_s_copy_lets_it_finish_and_say_so(tmp_path):
+    """The copy is one step no signal stops: the interrupt raised after it made a finished
+    restore exit 130 with nothing said, not where the database as it was is kept."""
+    live = tmp_path / "crm.db"
+    ok("--db", str(live), "add", "Anna", "-q")
+    good = tmp_path / "good.db"
+    ok("--db", str(live), "backup", str(good))
+    ok("--db", str(live), "add", "Ben", "-q")
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_COPY, str(good)],
+        env=env_for(live), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done
+    assert done.stdout.startswith(f"Restored {good} (1 customer) into {live}."), done.stdout
+    assert "The database as it was is kept in" in done.stdout
+    assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"

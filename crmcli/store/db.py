@@ -260,8 +260,28 @@ def replace_contents(path: Path, source: sqlite3.Connection) -> None:
     guard.check_owned(path)
     if not path.exists():
         create_private_file(path, exist_ok=True)
-    copy_into(path, source, lambda: open_file(path, readonly=False))
+    with _no_interrupt():
+        copy_into(path, source, lambda: open_file(path, readonly=False))
     upgrade(path)
+
+
+@contextmanager
+def _no_interrupt() -> Iterator[None]:
+    """Ctrl-C ignored while SQLite copies a backup in: its backup call is one step that no
+    signal stops, and the interrupt Python raised after it made a finished restore exit 130
+    saying nothing (not where the database as it was is kept); the command now finishes and
+    says what it did. Only the main thread can set a signal's handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def copy_into(
