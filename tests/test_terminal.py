@@ -879,3 +879,17 @@ def test_a_hidden_column_that_holds_data_after_the_first_page_is_announced(late)
     out = io.StringIO()
     draw([{**r, "category": None} for r in rows], list(rows[0]), out, Screen(80, 24, False))
     assert "Category" not in out.getvalue()  # empty on every row: nothing to announce
+
+
+def test_a_question_is_broken_between_words_to_the_terminal_s_width(db_path, tmp_path):
+    """At 80 columns the terminal broke `crm restore`'s question mid-sentence, `...(300
+    customers)? A` / ` copy of the current database is kept. [y/N]:`."""
+    ok("add", "Anna", "-q")
+    backup = tmp_path / "b.db"
+    ok("backup", str(backup), "-q")
+    code, lines = on_screen("restore", str(backup), columns=100)  # answered: no
+    asked = [line.split(" crm: ")[0] for line in lines if line.strip()]  # the answer: no
+    assert code == 1 and len(asked) > 1 and all(width(line) <= 100 for line in asked), asked
+    said = " ".join(asked)
+    assert said == f"Replace {db_path} with {backup} (1 customer)? A copy of the current " \
+                   "database is kept. [y/N]:", asked  # fmt: skip

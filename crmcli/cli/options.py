@@ -218,14 +218,23 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
         )
     # Asked on stderr and read from stdin by hand: click's confirm writes a space to stdout
     # (`crm add -q` answered there printed " 2") and calls end of input "aborted".
+    # Composed here, not by click, so Chinese asks `撤销吗？[y/N]：` with its own marks;
+    # broken between phrases to the terminal's width, as an error is (not mid-word by it).
+    from crmcli.cli.output import _columns, error_lines
     from crmcli.cli.terminal import moments
 
-    # Composed here, not by click, so Chinese asks `撤销吗？[y/N]：` with its own marks.
-    sys.stderr.write(_("{question} [y/N]: ").format(question=moments(question)))
+    asked = _("{question} [y/N]: ").format(question=moments(question))
+    room = _columns(sys.stderr) if is_terminal(sys.stderr) else 0
+    lines = error_lines(asked.rstrip(), room) if room else [asked.rstrip()]
+    sys.stderr.write("\n".join(lines) + asked[len(asked.rstrip()) :])
     sys.stderr.flush()
     from crmcli.core import stdin
 
-    said = stdin.answer().strip().casefold() in ("y", "yes", "是")
+    try:
+        said = stdin.answer().strip().casefold() in ("y", "yes", "是")
+    except KeyboardInterrupt:  # Ctrl-C at the question: the shell's prompt on a line of its own
+        sys.stderr.write("\n")
+        raise
     if not said:
         raise CrmError(_("not confirmed; nothing was changed"))
 
