@@ -306,6 +306,7 @@ def test_forget_and_restore_ask_and_say_in_chinese(demo, tmp_path, monkeypatch):
     copy = tmp_path / "copy.db"
     ok("backup", str(copy))
     _at_a_terminal(monkeypatch, "stdin", "stderr")
+    monkeypatch.setenv("COLUMNS", "300")  # wide enough for the question's long paths
     asked = crm("--lang", "zh", "forget", "1", input="n\n")
     assert asked.exit_code == 1 and "永久删除客户 1（周欣秀）及其全部记录？" in asked.stderr
     asked = crm("--lang", "zh", "restore", str(copy), input="n\n")
