@@ -262,6 +262,21 @@ def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path
     assert ok("search", "Ben", "-q") == "2\n"
 
 
+def test_a_write_over_a_garbled_search_index_says_to_reindex(db_path):
+    """With FTS5's config rows gone, crm add failed with SQLite's `invalid fts5 file format
+    (found 0, expected 4) - run 'rebuild'`, naming no command of crm's."""
+    add("Anna")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("DELETE FROM search_customers_config")
+    conn.close()
+    assert fails(1, "add", "Ben", db=db_path) == (
+        f"crm: the search index is damaged ({db_path}) (the records are not): run 'crm "
+        "reindex' to rebuild it; nothing was changed\n"
+    )
+    ok("reindex")
+    assert add("Ben") == 2
+
+
 def test_check_finds_a_search_index_that_finds_nothing(db_path, tmp_path):
     """With the `_idx` rows of search_customers gone, FTS5's 'integrity-check' passed and
     crm check said ok, while crm search answered every query with no rows."""

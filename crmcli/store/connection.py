@@ -187,6 +187,13 @@ def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
         )
     if "readonly" in text or "read-only" in text:
         return StorageError(_("the database is read-only{where}").format(where=where))
+    if "fts5" in text:  # `invalid fts5 file format ... - run 'rebuild'`: its own words
+        return StorageError(
+            _(
+                "the search index is damaged{where} (the records are not): run 'crm reindex' "
+                "to rebuild it; nothing was changed"
+            ).format(where=where)
+        )
     if "malformed" in text:
         return StorageError(
             _(
