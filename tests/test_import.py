@@ -2046,6 +2046,10 @@ def test_map_takes_a_purchase_column_as_a_file_heads_it_and_a_column_once(cn, tm
     assert [p["purchased_at"] for p in pot] == ["2026-11-03T10:00:00+08:00"]
     err = fails(2, "import", "purchases", str(shop), "--map", "Paid at=Created at", db=cn)
     assert "unknown field 'Created at'; did you mean created_at?" in err, err
+    # without an id, a Created at is no record of crm's own export: said to be left out
+    result = crm("import", "purchases", str(shop), "--map", "Email=customer", "--map",
+                 "Lineitem name=item", "--map", "Total=amount", "--dry-run")  # fmt: skip
+    assert "Ignored columns: Created at (map them" in result.stderr, result.stderr
 
 
 def test_a_row_of_nothing_but_a_guarded_tab_is_a_blank_line(cn, tmp_path):

@@ -585,6 +585,20 @@ class Mapper:
         self._cache[column] = found
         return found
 
+    def unread(self, columns: list[str]) -> list[str | None]:
+        """The targets of `columns` with crm's own `created_at` left out (listed among the
+        ignored columns) when no column is an `id`: a record's time of creation is read
+        only to tell a row of crm's own export from another record of the same id, so a
+        shop's `Created at` without one was taken in and dropped unsaid."""
+        targets = [self.target(c) for c in columns]
+        if "created_at" in targets and "id" not in targets:
+            for column, target in zip(columns, targets, strict=True):
+                if target == "created_at":
+                    self._cache[column] = None
+                    self.ignored.setdefault(column)
+            targets = [None if t == "created_at" else t for t in targets]
+        return targets
+
     def _unknown(self, column: str, name: str) -> str | None:
         if _UNNAMED.fullmatch(column):  # a header cell left empty (a sheet's trailing ,,)
             if column in self.positions:  # named by its place, as a person counts columns
@@ -2584,7 +2598,7 @@ class PurchaseImporter(Importer):
             self._last_id = self.last_id()
             self.header = tuple(records.columns)
             self.decimal_comma = records.delimiter == ";"
-            targets = [self.mapper.target(c) for c in records.columns]
+            targets = self.mapper.unread(records.columns)
             if "customer" not in targets:  # said once for the file, not on every row
                 raise InvalidInput(self.no_customer())
             if purchase_sets.columns_fit(targets):
@@ -2766,7 +2780,7 @@ class InteractionImporter(Importer):
         if isinstance(records, Rows):
             self._last_id = self.last_id()
             self.header = tuple(records.columns)
-            targets = [self.mapper.target(c) for c in records.columns]
+            targets = self.mapper.unread(records.columns)
             if "customer" not in targets:  # said once for the file, not on every row
                 raise InvalidInput(self.no_customer())
             if interaction_sets.columns_fit(targets):
