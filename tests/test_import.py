@@ -2033,6 +2033,23 @@ def test_map_takes_a_purchase_column_as_a_file_heads_it_and_a_column_once(cn, tm
     err = fails(2, "import", "purchases", str(file), "--map", "Total=amount", "--map",
                 "Total=item", db=cn)  # fmt: skip
     assert err == "crm: --map names the column 'Total' twice, as amount and as item\n"
+    err = fails(2, "import", "purchases", str(file), "--map", "Total=amount", "--map",
+                "Lineitem name=amount", db=cn)  # fmt: skip
+    assert err == "crm: --map gives amount two columns, Total and Lineitem name; give it one\n"
+    ok(
+        "import",
+        "purchases",
+        str(file),
+        "--map",
+        "Email=customer",
+        "--map",
+        "Lineitem name=item",
+        "--map",
+        "Total=amount",
+        "--map",
+        "Total=amount",
+        "--dry-run",
+    )  # the same one twice
     # a field --map gives a column is that column's: Paid at, read as the date by its
     # header, no longer fills the dates Created at leaves empty; crm's own created_at is no
     # field to --map a file's date to

@@ -428,6 +428,17 @@ class Mapper:
                         second=target,
                     )
                 )
+            key = header_key(header)
+            other = next(
+                (self.named[k] for k, t in self.overrides.items() if t == target and k != key),
+                None,
+            )
+            if other is not None and kind != "customers" and target not in ("-", "customer"):
+                raise InvalidInput(  # the first cell with a value would win, row by row
+                    _("--map gives {field} two columns, {first} and {second}; give it one").format(
+                        field=target, first=other, second=header.strip()
+                    )
+                )
             self.overrides[header_key(header)] = target
             self.named[header_key(header)] = header.strip()
 
