@@ -220,11 +220,11 @@ def confirm(question: str, yes: bool, *, command: str = "", refusal: str = "") -
     # (`crm add -q` answered there printed " 2") and calls end of input "aborted".
     # Composed here, not by click, so Chinese asks `撤销吗？[y/N]：` with its own marks;
     # broken between phrases to the terminal's width, as an error is (not mid-word by it).
-    from crmcli.cli.output import _columns, error_lines
+    from crmcli.cli.output import error_lines, terminal_columns
     from crmcli.cli.terminal import moments
 
     asked = _("{question} [y/N]: ").format(question=moments(question))
-    room = _columns(sys.stderr) if is_terminal(sys.stderr) else 0
+    room = terminal_columns(sys.stderr) if is_terminal(sys.stderr) else 0
     lines = error_lines(asked.rstrip(), room) if room else [asked.rstrip()]
     sys.stderr.write("\n".join(lines) + asked[len(asked.rstrip()) :])
     sys.stderr.flush()

@@ -69,7 +69,7 @@ def prose(text: str, stream: TextIO | None = None, room: int | None = None) -> N
     elsewhere one line each, as scripts grep them."""
     stream = stream or sys.stdout
     if room is None and is_terminal(stream):
-        room = _columns(stream)  # stderr's terminal for a notice, whatever stdout is
+        room = terminal_columns(stream)  # stderr's terminal for a notice, whatever stdout is
     if room is not None:
         from crmcli.cli.helpformat import continued, whole, wrap
 
@@ -102,13 +102,13 @@ def sentence(
     if wrapped:
         prose(indent + moments(message), stream)
     elif is_terminal(stream):
-        lines = error_lines(moments(message), _columns(stream), indent)
+        lines = error_lines(moments(message), terminal_columns(stream), indent)
         stream.write("\n".join(lines) + "\n")
     else:
         stream.write(indent + moments(message) + "\n")
 
 
-def _columns(stream: TextIO) -> int:
+def terminal_columns(stream: TextIO) -> int:
     """The width of the terminal `stream` is (COLUMNS wins, as everywhere), even when
     stdout is a file (`crm list > out.txt`): the terminal an error is read on."""
     if os.environ.get("COLUMNS", "").isdigit():
