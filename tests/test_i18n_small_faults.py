@@ -262,6 +262,39 @@ def test_reindex_mends_a_damaged_full_text_index_as_check_and_search_say(db_path
     assert ok("search", "Ben", "-q") == "2\n"
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "UPDATE search_customers_data SET block = x'00' WHERE id = 10",  # its structure record
+        "UPDATE search_customers_data SET block = zeroblob(length(block)) WHERE id = 10",
+        "UPDATE search_customers_config SET v = 'nosuchfn()' WHERE k = 'rank'",
+        "DELETE FROM search_customers_config WHERE k = 'rank'",  # its weights: names first
+    ],
+)
+def test_reindex_mends_what_check_calls_a_damaged_search_index(db_path, damage):
+    """An overwritten structure record made crm reindex fail (`constraint failed`, the
+    transaction gone); a garbled ranking failed every search, a lost one changed the order
+    of every result, and check said ok to both while reindex left them."""
+    for name in ("Anna", "Ben", "Chen"):
+        add(name, "--notes", f"{name} likes green tea")
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(damage)
+    conn.close()
+    result = crm("check", "--format", "json")
+    problems = {r["check"]: r["detail"] for r in json.loads(result.stdout) if r["status"] != "ok"}
+    assert result.exit_code == 1 and problems.get("search index") == (
+        "search index search_customers is damaged; run 'crm reindex' to rebuild it"
+    ), problems
+    assert ok("reindex") == "Indexed 3 records.\n"
+    assert crm("check").exit_code == 0
+    assert sorted(ok("search", "tea", "-q").split()) == ["1", "2", "3"]
+    conn = sqlite3.connect(db_path)
+    assert conn.execute("SELECT v FROM search_customers_config WHERE k = 'rank'").fetchall() == [
+        ("bm25(10.0, 6.0, 1.0, 4.0)",)
+    ]
+    conn.close()
+
+
 def test_a_write_over_a_garbled_search_index_says_to_reindex(db_path):
     """With FTS5's config rows gone, crm add failed with SQLite's `invalid fts5 file format
     (found 0, expected 4) - run 'rebuild'`, naming no command of crm's."""
@@ -495,6 +528,13 @@ def test_a_damaged_database_reached_through_a_link_is_restored_in_the_file(tmp_p
     ok("--db", str(link), "restore", str(good), "--yes")
     assert link.is_symlink() and link.resolve() == target.resolve()
     assert ok("--db", str(target), "list", "-q") == "1\n"
+    # what a killed restore through the link left beside the file: reported through it too
+    left = real / ".crm.db.restoring-999999999"
+    left.write_bytes(good.read_bytes())
+    checked = json.loads(crm("--db", str(link), "check", "--format", "json").stdout)
+    assert [r["status"] for r in checked if r["check"] == "leftover copy"] == ["problem"]
+    ok("--db", str(link), "check", "--repair")
+    assert not left.exists()
 
 
 @pytest.mark.parametrize("size", [100, 1000, 4096])

@@ -586,7 +586,9 @@ def _work_file(db_path: Path) -> Path:
 
 def stale_work(db_path: Path) -> list[Path]:
     """The copies (and their -journal, -wal, -shm) that restores into `db_path` were writing
-    when they were killed: those of processes that are gone."""
+    when they were killed: those of processes that are gone. Beside the file a symbolic
+    link names, where a restore through the link writes them."""
+    db_path = Path(os.path.realpath(db_path))
     prefix = f".{db_path.name}{_WORK}"
     found = []
     for path in sorted(db_path.parent.glob(f"{prefix}*")):

@@ -642,28 +642,32 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
 
 
 def _emptied(conn: sqlite3.Connection, table: str) -> None:
-    """Empty the FTS5 table `table`, its index included, even when the index is damaged
-    (blocks of its `_data` shadow table overwritten or gone, as `crm check` reports it):
-    a DELETE alone leaves the old blocks behind, and the next merge ('optimize') reads them.
-    FTS5's 'rebuild' writes the index anew from the table's own copy of the text without
-    reading the old one: after the DELETE it costs nothing (no rows are left to index),
-    before it (when the damage stops the DELETE itself) it makes the index sound to delete
-    from. A failed statement is undone by SQLite, the transaction stays."""
+    """Empty the FTS5 table `table`, its index included, without reading the index, which
+    may be damaged (blocks of its `_data` shadow table overwritten or gone, its config rows
+    garbled, as `crm check` reports it): its own copy of the text (`_content`, `_docsize`)
+    is deleted, then FTS5's 'rebuild' writes the index anew from that copy, now empty. A
+    `DELETE FROM` the table read every row's old index entries to remove them: over a
+    damaged index it failed, an overwritten record with SQLITE_CONSTRAINT, which ended the
+    whole transaction. When SQLite cannot even open the table (its header rows gone), the
+    index is first written as an empty one (`_reset_index`)."""
+    conn.execute(f"DELETE FROM {table}_content")
+    conn.execute(f"DELETE FROM {table}_docsize")
     rebuild = f"INSERT INTO {table} ({table}) VALUES ('rebuild')"
     try:
-        conn.execute(f"DELETE FROM {table}")
+        conn.execute(rebuild)
     except sqlite3.DatabaseError as exc:
         if not damaged_index(exc):
             raise
-        try:
-            conn.execute(rebuild)
-        except sqlite3.DatabaseError as again:
-            if not damaged_index(again):
-                raise
-            _reset_index(conn, table)  # SQLite cannot even open the table: its header is gone
-            conn.execute(rebuild)
-        conn.execute(f"DELETE FROM {table}")
-    conn.execute(rebuild)
+        _reset_index(conn, table)
+        conn.execute(rebuild)
+    conn.execute(f"DELETE FROM {table}_config WHERE k = 'rank'")  # as crm made it (RANKS)
+    if table in RANKS:
+        conn.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('rank', ?)", (RANKS[table],))
+
+
+# The ranking of the search tables that are not ranked by FTS5's plain bm25(): the weights
+# of their columns (a name over a note), as the schema set them (crmcli/store/migrations.py).
+RANKS = {"search_customers": "bm25(10.0, 6.0, 1.0, 4.0)", "search_purchases": "bm25(3.0, 1.0)"}
 
 
 def _reset_index(conn: sqlite3.Connection, table: str) -> None:
@@ -724,7 +728,10 @@ def check(conn: sqlite3.Connection) -> list[Said]:
                     )
                 )
                 continue  # its entries cannot be counted: the rebuild mends them too
-        if not _finds_its_own(conn, source.table):
+        ranked = conn.execute(f"SELECT v FROM {source.table}_config WHERE k = 'rank'").fetchone()
+        if not _finds_its_own(conn, source.table) or (ranked and ranked[0]) != RANKS.get(
+            source.table
+        ):  # its entries, or its ranking as crm made it (a garbled one fails every search)
             problems.append(
                 Said(
                     "search index {table} is damaged; run 'crm reindex' to rebuild it",
