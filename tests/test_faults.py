@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import dump, fails, ok
+from tests.conftest import crm, dump, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -516,4 +516,32 @@ def test_a_ctrl_c_during_a_restore_s_copy_lets_it_finish_and_say_so(tmp_path):
     assert done.returncode == 0, done
     assert done.stdout.startswith(f"Restored {good} (1 customer) into {live}."), done.stdout
     assert "The database as it was is kept in" in done.stdout
+    assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"
+
+
+def test_what_a_crm_writes_into_an_empty_database_during_its_restore_is_kept(tmp_path, monkeypatch):
+    """A restore into an empty file wrote the backup beside it, then renamed it over the
+    file without looking again: a customer added meanwhile was lost, and no copy kept."""
+    from crmcli.store import backup
+
+    source = tmp_path / "source.db"
+    ok("--db", str(source), "add", "Anna", "-q")
+    good = tmp_path / "good.db"
+    ok("--db", str(source), "backup", str(good))
+    live = tmp_path / "home" / "crm.db"
+    live.parent.mkdir(mode=0o700)
+    live.write_bytes(b"")
+    real = backup._write_copy
+
+    def meanwhile(source_path, work, key):
+        real(source_path, work, key)  # the copy written; a crm adds a customer now
+        added = subprocess.run([sys.executable, "-m", "crmcli", "add", "Ben", "-q"],
+                               env=env_for(live), capture_output=True, text=True)  # fmt: skip
+        assert added.returncode == 0, added
+
+    monkeypatch.setattr(backup, "_write_copy", meanwhile)
+    done = crm("--db", str(live), "restore", str(good), "--yes")
+    assert done.exit_code == 0, done
+    kept = done.stdout.split("The database as it was is kept in ")[1].strip()
+    assert count(Path(kept), "SELECT group_concat(name) FROM customers") == "Ben"
     assert count(live, "SELECT group_concat(name) FROM customers") == "Anna"

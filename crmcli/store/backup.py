@@ -543,29 +543,43 @@ def restore_database(db_path: Path, source_path: Path) -> Restored:
                 source_path=source_path
             )
         )
-    kept = None
-    damaged = False
-    if not db.is_empty(db_path):  # a 0-byte file holds nothing to keep (crm backup refuses it)
-        try:
-            current = connect(db_path, write=False)
-            try:
-                before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
-                kept = copy_to(current, before, stamped=True)["path"]
-            finally:
-                current.close()
-        except (sqlite3.DatabaseError, StorageError) as exc:
-            # A damaged database, whose remedy `crm check` says is a restore: its pages
-            # cannot be copied through SQLite, so its bytes are kept as they are.
-            if not isinstance(exc, Damaged) and not _damage_in(exc):
-                raise
-            damaged = True
+    kept, damaged = _keep_current(db_path)
     if damaged or db.is_empty(db_path):  # a 0-byte file is no database: written anew too
-        made = _restore_anew(db_path, source_path, damaged=damaged)
-        kept = str(made) if made is not None else kept
-    else:
-        with _of_kind(db_path, source_path) as source:
-            replace_contents(db_path, source)  # the store's one way to replace the contents
+        try:
+            made = _restore_anew(db_path, source_path, damaged=damaged)
+            kept = str(made) if made is not None else kept
+            return {"restored": str(source_path), "kept": kept, **info}
+        except _Written:  # a crm wrote into the empty file meanwhile: kept as any database
+            kept, damaged = _keep_current(db_path)
+    with _of_kind(db_path, source_path) as source:
+        replace_contents(db_path, source)  # the store's one way to replace the contents
     return {"restored": str(source_path), "kept": kept, **info}
+
+
+class _Written(Exception):
+    """An empty database that a crm wrote into while its restore wrote the backup beside it:
+    no longer to be renamed over (what was written would be lost, and no copy kept)."""
+
+
+def _keep_current(db_path: Path) -> tuple[str | None, bool]:
+    """(the copy kept of the database before a restore, or None; whether it is damaged,
+    its pages beyond SQLite's reading, to be kept by its bytes instead: `_restore_anew`).
+    A 0-byte file holds nothing to keep (crm backup refuses it)."""
+    if db.is_empty(db_path):
+        return None, False
+    try:
+        current = connect(db_path, write=False)
+        try:
+            before = _stamped(backup_folder(db_path), db_path.stem, "-before-restore")
+            return copy_to(current, before, stamped=True)["path"], False
+        finally:
+            current.close()
+    except (sqlite3.DatabaseError, StorageError) as exc:
+        # A damaged database, whose remedy `crm check` says is a restore: its pages
+        # cannot be copied through SQLite, so its bytes are kept as they are.
+        if not isinstance(exc, Damaged) and not _damage_in(exc):
+            raise
+        return None, True
 
 
 _WORK = ".restoring-"  # `.<db name>.restoring-<pid>`: a restore's copy beside the database
@@ -671,6 +685,8 @@ def _restore_anew(db_path: Path, source_path: Path, *, damaged: bool) -> Path | 
         _write_copy(source_path, work, encryption.session_key())
         if damaged or db_path.exists():
             with guard.exclusive(db_path):
+                if not damaged and not db.is_empty(db_path):
+                    raise _Written  # checked again under the lock: no crm writes meanwhile
                 kept = _keep_bytes(db_path) if damaged else None
                 try:
                     for suffix in COMPANIONS:
