@@ -303,11 +303,18 @@ def test_a_write_over_a_garbled_search_index_says_to_reindex(db_path):
     conn.execute("DELETE FROM search_customers_config")
     conn.close()
     assert fails(1, "add", "Ben", db=db_path) == (
-        f"crm: the search index is damaged ({db_path}) (the records are not): run 'crm "
-        "reindex' to rebuild it; nothing was changed\n"
+        "crm: the search index search_customers is damaged (the records are not): run 'crm "
+        "reindex' to rebuild it\n"
     )
     ok("reindex")
     assert add("Ben") == 2
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("DELETE FROM search_customers_data WHERE id = 1")  # its blocks: malformed
+    conn.close()
+    assert fails(1, "add", "Chen", db=db_path) == (  # not `restore a backup`, which loses
+        "crm: the search index search_customers is damaged (the records are not): run 'crm "
+        "reindex' to rebuild it\n"  # what was written since it
+    )
 
 
 def test_check_finds_a_search_index_that_finds_nothing(db_path, tmp_path):

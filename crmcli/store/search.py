@@ -576,7 +576,17 @@ def sync(conn: sqlite3.Connection) -> int:
             if not ids:
                 break
             if name in SOURCES:
-                _index(conn, SOURCES[name], ids)
+                try:
+                    _index(conn, SOURCES[name], ids)
+                except sqlite3.DatabaseError as exc:  # the index's blocks, not the records:
+                    if not damaged_index(exc):  # said so, not `restore a backup`, which
+                        raise  # would lose what was written since it
+                    raise StorageError(
+                        _(
+                            "the search index {table} is damaged (the records are not): run "
+                            "'crm reindex' to rebuild it"
+                        ).format(table=SOURCES[name].table)
+                    ) from exc
             done += len(ids)
             after = ids[-1]
     conn.execute("DELETE FROM search_dirty")
