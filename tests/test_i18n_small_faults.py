@@ -680,3 +680,18 @@ def test_a_restore_over_a_damaged_database_another_crm_has_open_waits_for_it(
         os.close(other)
     ok("restore", str(good), "--yes")
     assert [c["name"] for c in json.loads(ok("list", "--format", "json"))] == ["Anna"]
+
+
+def test_fts5_s_own_words_for_a_garbled_index_are_said_as_crm_s():
+    """SQLite's `invalid fts5 file format (found 0, expected 4) - run 'rebuild'` names no
+    command of crm's, and `rebuild` none at all."""
+    from crmcli.store.connection import storage_error
+
+    said = storage_error(
+        sqlite3.OperationalError("invalid fts5 file format (found 0, expected 4) - run 'rebuild'"),
+        Path("crm.db"),
+    )
+    assert said.message == (
+        "the search index (crm.db) is damaged, not the records: run 'crm reindex' to rebuild "
+        "it; nothing was changed"
+    )

@@ -190,8 +190,8 @@ def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
     if "fts5" in text:  # `invalid fts5 file format ... - run 'rebuild'`: its own words
         return StorageError(
             _(
-                "the search index is damaged{where} (the records are not): run 'crm reindex' "
-                "to rebuild it; nothing was changed"
+                "the search index{where} is damaged, not the records: run 'crm reindex' to "
+                "rebuild it; nothing was changed"
             ).format(where=where)
         )
     if "malformed" in text:
