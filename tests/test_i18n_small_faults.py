@@ -585,14 +585,20 @@ def test_a_restore_over_a_damaged_database_that_fails_leaves_it_as_it_was(
         assert list(db_path.parent.glob(".crm.db.restoring-*")) == []
 
 
-def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(db_path, tmp_path):
-    """The newest file of a stamped name was suggested, whatever it was: a -damaged- copy,
-    an empty file, another database's backup."""
+def _backed_up(db_path: Path) -> tuple[Path, Path, bytes]:
+    """A database of one customer backed up by `crm backup`: (the backups folder, the
+    backup, its bytes), for a folder of other files beside it."""
     add("Anna")
     ok("backup", "-q")
     folder = db_path.parent / "backups"
     real = folder / "crm-20261122T100000.db"
-    data = real.read_bytes()
+    return folder, real, real.read_bytes()
+
+
+def test_a_folder_given_to_restore_suggests_only_a_real_backup_of_this_database(db_path, tmp_path):
+    """The newest file of a stamped name was suggested, whatever it was: a -damaged- copy,
+    an empty file, another database's backup."""
+    folder, real, data = _backed_up(db_path)
     (folder / "crm-damaged-20991231T235959.db").write_bytes(data)
     before = folder / "crm-before-restore-20261122T090000.db"  # older, but crm's too
     before.write_bytes(data)
@@ -618,11 +624,7 @@ def test_a_folder_given_to_restore_suggests_only_a_backup_that_restores(db_path,
     said, cut short, damaged, another program's SQLite file, encrypted with no key set."""
     from crmcli.store import encryption
 
-    add("Anna")
-    ok("backup", "-q")
-    folder = db_path.parent / "backups"
-    real = folder / "crm-20261122T100000.db"
-    data = real.read_bytes()
+    folder, real, data = _backed_up(db_path)
     (folder / "crm-20991231T235955.db").write_bytes(data)
     corrupt(folder / "crm-20991231T235955.db")  # damaged
     (folder / "crm-20991231T235956.db").write_bytes(data[: len(data) // 2])  # cut short

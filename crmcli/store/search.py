@@ -789,15 +789,15 @@ def _finds_its_own(conn: sqlite3.Connection, table: str) -> bool:
     column = conn.execute(f"SELECT * FROM {table} LIMIT 0").description[0][0]
     for order in ("ASC", "DESC"):
         row = conn.execute(
-            f"SELECT rowid, {column} FROM {table} WHERE length({column}) >= 3 "
-            f"ORDER BY rowid {order} LIMIT 1"
+            f"SELECT rowid, {column} FROM {table} WHERE length({column}) >= ? "
+            f"ORDER BY rowid {order} LIMIT 1",
+            (MIN_TRIGRAM,),
         ).fetchone()
         if row is None:
             return True  # nothing long enough to look up
-        probe = '"' + row[1][:12].replace('"', '""') + '"'
         found = conn.execute(
             f"SELECT 1 FROM {table} WHERE {table} MATCH ? AND rowid = ?",
-            (f"{column} : {probe}", row[0]),
+            (f"{column} : {_phrase(row[1][:12])}", row[0]),
         ).fetchone()
         if found is None:
             return False

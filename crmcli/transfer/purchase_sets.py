@@ -172,7 +172,7 @@ def _fields(importer: Any, rows: Any, names: tuple[str, ...]) -> dict[str, str]:
             out[name] = cell(found[0]) if found else "NULL"
     mapped = sorted(i for found in columns.values() for i in found)
     odd = [f"instr(c{i}, char(13))" for i in mapped]
-    if getattr(rows, "delimiter", ",") == ";":  # `1.000` may be a thousand: the per-row
+    if rows.delimiter == ";":  # `1.000` may be a thousand: the per-row
         amounts = columns.get("amount", []) + columns.get("unit_price", [])  # way says
         odd += [f"c{i} GLOB '*.[0-9][0-9]0*'" for i in amounts]
     if rows.guarded:

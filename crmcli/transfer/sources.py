@@ -545,9 +545,7 @@ def _csv(
         except (UnicodeDecodeError, csv.Error) as exc:
             yield from _decoding(name, _raising(exc))
 
-    rows = Rows(columns, cells(), guarded, repeated, spanning, wide)
-    rows.delimiter = delimiter
-    return columns, rows
+    return columns, Rows(columns, cells(), guarded, repeated, spanning, wide, delimiter)
 
 
 class Spanning:
@@ -578,14 +576,15 @@ class Rows:
 
     def __init__(self, columns: list[str], cells: Iterator[tuple[int, list[str] | str]],
                  guarded: bool, repeated: list[int], spanning: Spanning | None = None,
-                 wide: dict[int, list[str]] | None = None) -> None:  # fmt: skip
+                 wide: dict[int, list[str]] | None = None,
+                 delimiter: str = ",") -> None:  # fmt: skip
         self.columns = columns
         self.cells = cells
         self.guarded = guarded
         self.repeated = repeated
         self.spanning = spanning or Spanning()
         self.wide = {} if wide is None else wide
-        self.delimiter = ","  # the file's (`;` where Excel writes decimal commas)
+        self.delimiter = delimiter  # the file's (`;` where Excel writes decimal commas)
 
     def whole(self, number: int) -> list[str] | None:
         """The cells of the row at `number` (where it ends, as `cells` numbers it) when it
