@@ -20,8 +20,10 @@ import copy
 import functools
 import json
 import os
+import select
 import shlex
 import sqlite3
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -471,18 +473,20 @@ def person(customer_id: int) -> dict:
     return next(p for p in customers_json() if p["id"] == customer_id)
 
 
-def drain(leader: int) -> bytes:
-    """Everything written to a pseudo-terminal until the processes on it close it (the
-    leader is closed afterwards)."""
+def drain(leader: int, follower: int, proc: subprocess.Popen[Any]) -> bytes:
+    """Everything `proc` wrote to the pseudo-terminal `leader` leads, read while it runs and
+    after it ends; both ends are closed afterwards. The test holds `follower` (the process's
+    side) open until then and reads until the terminal is quiet: with the last follower
+    closed a read of the leader may end (EIO) before the lines written last are read, and a
+    table's rows were lost after its header (once, on a loaded machine)."""
     data = b""
     while True:
-        try:
-            chunk = os.read(leader, 65536)
-        except OSError:  # EIO: the process closed the terminal
+        ended = proc.poll() is not None  # before the wait: what it wrote is then all there
+        if select.select([leader], [], [], 0.05)[0]:
+            data += os.read(leader, 65536)
+        elif ended:
             break
-        if not chunk:
-            break
-        data += chunk
+    os.close(follower)
     os.close(leader)
     return data
 

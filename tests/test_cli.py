@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crmcli import __version__
-from tests.conftest import add, crm, dump, examples, fails, ok
+from tests.conftest import add, crm, drain, dump, examples, fails, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 CRM = str(Path(sys.executable).with_name("crm"))
@@ -385,19 +385,9 @@ def _alone(db_path, *args: str, terminal: bool) -> tuple[str, list[str]]:
         with subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                               stdout=follower, stderr=subprocess.PIPE, text=True,
                               env=env) as child:  # fmt: skip
-            os.close(follower)
-            chunks = []
-            while True:
-                try:
-                    chunk = os.read(leader, 1 << 16)
-                except OSError:  # the child closed its end
-                    break
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            said = drain(leader, follower, child)
             err = child.stderr.read()
-        os.close(leader)
-        out = b"".join(chunks).decode().replace("\r\n", "\n")
+        out = said.decode().replace("\r\n", "\n")
     loaded = next(line for line in err.splitlines() if line.startswith("LOADED"))
     return out, loaded.split()[1:]
 

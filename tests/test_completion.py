@@ -199,8 +199,7 @@ def test_tab_in_an_interactive_bash_keeps_a_where_quote_open(people, tmp_path):
         ["bash", "--noprofile", "--rcfile", str(rc), "-i"],
         stdin=follower, stdout=follower, stderr=follower, env=env, start_new_session=True,
     )  # fmt: skip
-    os.close(follower)
-    said = drain(leader).decode()
+    said = drain(leader, follower, proc).decode()
     proc.wait(timeout=60)
     assert "<list><--where><city = Shenzhen><--sort><-created_at>" in said, said
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import add, crm, dump, fails, ids, ok, person
+from tests.conftest import add, crm, drain, dump, fails, ids, ok, person
 
 
 def test_add_prints_id_and_quiet_prints_only_id(db_path):
@@ -783,28 +783,13 @@ def test_a_duplicate_is_asked_about_on_a_real_terminal(db_path):
 
     def typed(answer: str) -> tuple[int, str, str]:
         master, slave = pty.openpty()
-        try:
-            os.write(master, answer.encode())
-            proc = subprocess.run(
-                [sys.executable, "-m", "crmcli", "add", "Annie", "--phone", "+447911123456"],
-                stdin=slave, stderr=slave, stdout=subprocess.PIPE, text=True, timeout=60,
-            )  # fmt: skip
-            os.close(slave)
-            slave = -1
-            said = b""
-            while True:
-                try:
-                    chunk = os.read(master, 4096)
-                except OSError:  # EIO: the terminal has no writer left
-                    break
-                if not chunk:
-                    break
-                said += chunk
-            return proc.returncode, proc.stdout, said.decode()
-        finally:
-            os.close(master)
-            if slave != -1:
-                os.close(slave)
+        os.write(master, answer.encode())
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "crmcli", "add", "Annie", "--phone", "+447911123456"],
+            stdin=slave, stderr=slave, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        said = drain(master, slave, proc)
+        return proc.wait(timeout=60), proc.communicate()[0], said.decode()
 
     # (the prompt leaves a space on stdout: typer's confirm does that for every question)
     code, out, said = typed("n\n")

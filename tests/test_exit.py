@@ -144,10 +144,9 @@ def test_the_pager_still_has_the_screen_until_it_quits(filled, tmp_path):
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
     env = {**os.environ, "CRM_PAGER": pager, "TERM": "xterm-256color"}
     proc = started("list", stdin=follower, stdout=follower, stderr=follower, env=env)
-    os.close(follower)
     code = proc.wait(timeout=60)
     assert done.exists()  # before crm ended
-    screen = drain(leader).decode()
+    screen = drain(leader, follower, proc).decode()
     assert code == 0 and TEARDOWN not in screen
     assert "张伟" in (tmp_path / "paged").read_text()
 

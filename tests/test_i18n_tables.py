@@ -405,8 +405,7 @@ def _screen_and_stderr(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
         [sys.executable, "-m", "crmcli", *args], stdin=follower, stdout=follower,
         stderr=subprocess.PIPE, env={**os.environ, "CRM_PAGER": "", **env}, close_fds=True,
     )  # fmt: skip
-    os.close(follower)
-    screen = drain(leader).decode()
+    screen = drain(leader, follower, proc).decode()
     stderr = proc.stderr.read().decode() if proc.stderr else ""
     return proc.wait(timeout=60), screen, stderr
 

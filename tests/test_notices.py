@@ -91,8 +91,13 @@ def test_the_notice_is_wrapped_to_the_terminal_stderr_is_on_whatever_stdout_is(d
             [sys.executable, "-m", "crmcli", "--lang", lang, "--db", str(db_path), "list"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env,
         )  # fmt: skip
-        os.close(follower)
-        lines = drain(leader).decode("utf-8").replace("\r\n", "\n").rstrip("\n").split("\n")
+        lines = (
+            drain(leader, follower, proc)
+            .decode("utf-8")
+            .replace("\r\n", "\n")
+            .rstrip("\n")
+            .split("\n")
+        )
         assert proc.wait(timeout=60) == 0
         assert len(lines) > 2 and lines[0].startswith("crm:"), lines
         assert all(width(x) <= 60 for x in lines), lines

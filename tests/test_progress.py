@@ -28,11 +28,10 @@ def stderr_on_terminal(*args: str) -> tuple[int, str, str]:
         [sys.executable, "-m", "crmcli", *args],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=follower, env=env,
     )  # fmt: skip
-    os.close(follower)
     out: list[bytes] = []
     reader = threading.Thread(target=lambda: out.append(proc.stdout.read()))  # type: ignore[union-attr]
     reader.start()
-    data = drain(leader)
+    data = drain(leader, follower, proc)
     reader.join(timeout=60)
     code = proc.wait(timeout=60)
     return code, out[0].decode(), ANSI.sub("", data.decode("utf-8"))
@@ -165,8 +164,7 @@ def test_an_export_cut_by_head_leaves_only_data_on_the_screen(contacts):
     proc = subprocess.Popen(
         ["sh", "-c", command], stdin=subprocess.DEVNULL, stdout=follower, stderr=follower, env=env
     )
-    os.close(follower)
-    shown = [line for line in screen(drain(leader).decode("utf-8")) if line]
+    shown = [line for line in screen(drain(leader, follower, proc).decode("utf-8")) if line]
     assert proc.wait(timeout=60) == 0
     assert len(shown) == 3, shown
     assert all(line.startswith('{"id": ') and line.endswith("}") for line in shown), shown
@@ -302,6 +300,5 @@ def _raw_stderr(*args: str) -> tuple[int, str]:
         [sys.executable, "-m", "crmcli", *args],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower, env=env,
     )  # fmt: skip
-    os.close(follower)
-    data = drain(leader)
+    data = drain(leader, follower, proc)
     return proc.wait(timeout=60), data.decode("utf-8")

@@ -49,8 +49,7 @@ def on_terminal(
         [sys.executable, "-m", "crmcli", *args],
         stdin=follower, stdout=follower, stderr=follower, env=env, close_fds=True,
     )  # fmt: skip
-    os.close(follower)
-    data = drain(leader)
+    data = drain(leader, follower, proc)
     code = proc.wait(timeout=60)
     text = data.decode("utf-8").replace("\r\n", "\n")
     if raw:
