@@ -1520,6 +1520,46 @@ def test_purchases_by_sets_refuse_the_file_as_row_by_row_does(tmp_path, monkeypa
     assert "row 9: AMOUNT 30.00 is not 2 × 10.00 = 20.00" in stderr
 
 
+SIGNED_REFUNDS = (
+    "customer,item,amount,date,Refund\n"
+    "C-1,Cup,-88,2026-11-02,no\n"  # a refund its own row says it is not
+    "C-1,Cup,-8,2026-11-02,\n"  # an empty cell says nothing: the minus makes a refund
+    "C-1,Cup,8,2026-11-02,yes\n"
+    "C-1,Cup,-9,2026-11-02,Y\n"
+    'C-1,Cup,-7,2026-11-02,"  "\n'
+    "C-1,Cup,-x,2026-11-02,no\n"  # not an amount: said once, as that
+    "C-1,Cup,-5,2026-11-02,FALSE\n"
+    "C-1,Cup,5,2026-11-02,0\n"
+)
+
+
+@pytest.mark.parametrize("skip", [False, True])
+def test_a_negative_amount_its_refund_cell_denies_is_refused(tmp_path, monkeypatch, skip):
+    # `-88` with is_refund `no` was stored as a refund of 88, unsaid
+    args = ("--skip-invalid",) if skip else ()
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, SIGNED_REFUNDS, *args)
+    assert by_sets == by_rows
+    code, stderr, lines, rejects, _ = by_sets
+    said = rejects if skip else stderr  # the reasons of rows skipped go to --rejects FILE
+    denied = "is negative, a refund, but its 'Refund' cell says {!r}: drop the minus sign"
+    for row, amount, cell in ((2, "-88", "no"), (8, "-5", "FALSE")):
+        where = f"{amount},2026-11-02,{cell},{row},\"" if skip else f"row {row}: "
+        assert f"{where}amount '{amount}' {denied.format(cell)}" in said, said
+    assert "not an amount: '-x'; write it like" in said
+    assert said.count("is negative") == 2, said
+    kept = sorted(r[7] for r in lines[1:])  # after the shop's own line
+    assert (code, kept) == ((0, [-900, -800, -800, -700, 500]) if skip else (2, []))
+
+
+def test_a_dry_run_refuses_a_negative_amount_its_refund_cell_denies(db_path, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text(SIGNED_REFUNDS, encoding="utf-8")
+    said = fails(2, "import", "purchases", str(file), "--dry-run")
+    assert "row 2: amount '-88' is negative, a refund, but its 'Refund' cell says 'no'" in said
+    assert said.count("is negative") == 2 and rows(db_path, "SELECT id FROM purchases") == []
+
+
 def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, monkeypatch):
     from crmcli.records import purchases
 

@@ -810,14 +810,19 @@ class Importer:
         the column is dated now, as `crm buy` is)."""
         if target in values:
             return None
-        target_of = self.mapper.target
-        column = next((c for c in (*record, *self.header) if target_of(c) == target), None)
+        column = self.column_of(target, record)
         if column is None:
             return None
         return _(
             "no date: its {column!r} cell is empty (give each row its day, or --map "
             "'{column}=-' to date them all now)"
         ).format(column=column)
+
+    def column_of(self, target: str, record: Iterable[str] = ()) -> str | None:
+        """The name of the column (of the file, or a key of the JSON `record`) read as the
+        field `target`, if any."""
+        target_of = self.mapper.target
+        return next((c for c in (*record, *self.header) if target_of(c) == target), None)
 
     def last_id(self) -> int:
         """The highest id of this kind's table (0 when empty)."""
@@ -2683,6 +2688,10 @@ class PurchaseImporter(Importer):
             raise InvalidInput(_("no item: say what was bought"))
         for name in ("amount", "unit_price"):
             self.grouped(get(name))
+        said = get("is_refund")
+        refund = self.refund(said)
+        if not refund:
+            self.unrefunded(get("amount"), said, get("currency"))
         qty = get("quantity")
         raw = purchases.LineInput(
             item=item,
@@ -2695,7 +2704,7 @@ class PurchaseImporter(Importer):
             payment=get("payment"),
             order=get("order_ref"),
             note=get("note"),
-            refund=False if "is_refund" not in values else self.refund(get("is_refund")),
+            refund=refund,
         )
         return purchases.prepare_line(self.context, customer_id, raw)
 
@@ -2726,6 +2735,8 @@ class PurchaseImporter(Importer):
             if get(name) is not None:
                 checks.append(partial(money.parse, get(name), explicit, default=code))
                 checks.append(partial(self.grouped, get(name)))
+        if get("amount") is not None and get("is_refund") is not None:
+            checks.append(partial(self.unrefunded, get("amount"), get("is_refund"), explicit))
         said = {
             "item": context.item, "quantity": purchases.parse_quantity, "purchased_at":
             context.time, "category": context.category, "payment": context.payment,
@@ -2753,6 +2764,31 @@ class PurchaseImporter(Importer):
                     plain=f"{found[1]}.{found[2].rstrip('0')}".rstrip("."),
                 )
             )
+
+    def unrefunded(self, amount: str | None, said: str | None, currency: str | None) -> None:
+        """Refuse a negative amount whose is_refund cell says no (InvalidInput): the line
+        would be a refund that its own row says it is not. An empty cell says nothing."""
+        from crmcli.core import money
+
+        if amount is None or said is None or not said.strip() or truth(said, "is_refund"):
+            return
+        try:
+            explicit = money.currency_code(currency) if currency is not None else None
+            given = money.parse(amount, explicit, default=self.context.default_currency)
+        except InvalidInput:  # an amount or currency that does not read: said by its check
+            return
+        if given.minor >= 0:
+            return
+        raise InvalidInput(
+            _(
+                "amount {amount!r} is negative, a refund, but its {column!r} cell says "
+                "{said!r}: drop the minus sign, or mark the row a refund"
+            ).format(
+                amount=amount.strip(),
+                column=self.column_of("is_refund") or "is_refund",
+                said=said.strip(),
+            )
+        )
 
     def refund(self, text: str | None) -> bool:
         """Whether an is_refund cell says the line is a refund; raises InvalidInput."""

@@ -366,6 +366,7 @@ SELECT seq, coalesce((
         AND (note IS NULL OR note_text IS NOT NULL)
         AND (is_refund IS NULL OR refund IS NOT NULL)
         AND NOT (is_refund_line AND minor = 0)
+        AND NOT coalesce(refund = 0 AND signed < 0 AND trim(is_refund) <> '', 0)
     ), 0) AS fast,
     customer_id, product_id, item_name, category_name, n_items,
     CASE WHEN minor % n_items = 0 THEN minor / n_items END,
