@@ -810,19 +810,14 @@ class Importer:
         the column is dated now, as `crm buy` is)."""
         if target in values:
             return None
-        column = self.column_of(target, record)
+        target_of = self.mapper.target
+        column = next((c for c in (*record, *self.header) if target_of(c) == target), None)
         if column is None:
             return None
         return _(
             "no date: its {column!r} cell is empty (give each row its day, or --map "
             "'{column}=-' to date them all now)"
         ).format(column=column)
-
-    def column_of(self, target: str, record: Iterable[str] = ()) -> str | None:
-        """The name of the column (of the file, or a key of the JSON `record`) read as the
-        field `target`, if any."""
-        target_of = self.mapper.target
-        return next((c for c in (*record, *self.header) if target_of(c) == target), None)
 
     def last_id(self) -> int:
         """The highest id of this kind's table (0 when empty)."""
@@ -2785,7 +2780,7 @@ class PurchaseImporter(Importer):
                 "{said!r}: drop the minus sign, or mark the row a refund"
             ).format(
                 amount=amount.strip(),
-                column=self.column_of("is_refund") or "is_refund",
+                column=self.column("is_refund"),
                 said=said.strip(),
             )
         )
