@@ -347,7 +347,9 @@ def test_injection_corpus_for_where_and_sort_is_rejected(db_path):
 # --- an interrupted restore ------------------------------------------------------------------
 
 STOPPED_RESTORE = """
-import os, sys, time
+import os, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as on a terminal, also
+# under a runner that ignores it (a background job hands its children SIGINT ignored)
 from crmcli.store import backup, db
 point = sys.argv[1]
 
@@ -487,6 +489,8 @@ def test_a_ctrl_c_during_a_restore_s_copy_leaves_the_database_in_wal_mode(tmp_pa
 
 INTERRUPTED_COPY = """
 import os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as on a terminal, also
+# under a runner that ignores it (a background job hands its children SIGINT ignored)
 from crmcli.store import db
 real = db.copy_into
 
