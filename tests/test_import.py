@@ -1543,7 +1543,7 @@ def test_a_negative_amount_its_refund_cell_denies_is_refused(tmp_path, monkeypat
     said = rejects if skip else stderr  # the reasons of rows skipped go to --rejects FILE
     denied = "is negative, a refund, but its 'Refund' cell says {!r}: drop the minus sign"
     for row, amount, cell in ((2, "-88", "no"), (8, "-5", "FALSE")):
-        where = f"{amount},2026-11-02,{cell},{row},\"" if skip else f"row {row}: "
+        where = f'{amount},2026-11-02,{cell},{row},"' if skip else f"row {row}: "
         assert f"{where}amount '{amount}' {denied.format(cell)}" in said, said
     assert "not an amount: '-x'; write it like" in said
     assert said.count("is negative") == 2, said
