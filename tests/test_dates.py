@@ -3,6 +3,7 @@ against an independent oracle, refusals, and the promise that nothing means 1 Ja
 default."""
 
 import calendar
+import contextlib
 import re
 from contextlib import suppress
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -657,6 +658,87 @@ def test_an_ambiguous_slash_hint_names_the_days_typed_in_forms_the_option_takes(
 ):
     with pytest.raises(InvalidInput, match=re.escape(f"ambiguous date {message}")):
         dates.parse_date(text, FRIDAY.date(), direction=direction)
+
+
+# --- a file's slashed dates in the order its user said (crm import --day-first) ----------
+
+
+@settings(max_examples=300)
+@given(
+    st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+    st.sampled_from(["day", "month"]),
+    st.sampled_from("/."),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_slashed_date_in_the_order_said_is_the_day_written(day, order, mark, padded, year):
+    # the oracle: the day itself, written as a spreadsheet of that order writes it
+    width = "02" if padded else ""
+    parts = [f"{day.month:{width}}", f"{day.day:{width}}"]
+    if order == "day":
+        parts.reverse()
+    text = mark.join(parts + ([str(day.year)] if year else []))
+    with dates.in_order(order):
+        read = dates.parse_date(text, FRIDAY.date(), direction="past")
+        moment = dates.parse_datetime(text + " 15:00", FRIDAY, direction="past")
+    if year:
+        assert read == day and moment.date() == day, text
+    else:  # the last such day, today included
+        today = FRIDAY.date()
+        years = (y for y in range(today.year, 1899, -1) if calendar.isleap(y) or day.day < 29
+                 or day.month != 2)  # fmt: skip
+        last = next(d for y in years if (d := date(y, day.month, day.day)) <= today)
+        assert read == last and moment.date() == last, text
+    # the other order reads it as the other day, or refuses it naming the option said
+    other = "month" if order == "day" else "day"
+    with dates.in_order(other):
+        try:
+            swapped = dates.parse_date(text, FRIDAY.date(), direction="past")
+        except InvalidInput as exc:
+            assert f"read {other} first, as --{other}-first says (no such day)" in exc.message
+            swapped = None
+        else:
+            assert (swapped.month, swapped.day) == (day.day, day.month), text
+    with dates.in_order("either"):  # unsaid: as typed, but an ambiguous refusal names both
+        try:
+            assert dates.parse_date(text, FRIDAY.date(), direction="past") in (read, swapped)
+        except InvalidInput as exc:
+            assert "(--month-first) or" in exc.message and "(--day-first)?" in exc.message
+
+
+@pytest.mark.parametrize(
+    ("order", "text", "message"),
+    [
+        ("month", "13/5/2026", "not a date: '13/5/2026' read month first, as --month-first"),
+        ("day", "5/13/2026", "not a date: '5/13/2026' read day first, as --day-first says"),
+        ("day", "31.4.2026", "not a date: '31.4.2026' read day first"),  # no 31 April
+        ("month", "2/29/2027", "not a date: '2/29/2027' read month first"),  # no leap day
+        (
+            "either",
+            "4/3/2026",
+            "ambiguous date '4/3/2026': 3 Apr (--month-first) or 4 Mar "
+            "(--day-first)? give the file's order",
+        ),
+        (None, "4/3/2026", "ambiguous date '4/3/2026': 3 Apr or 4 Mar? write 2026-04-03 or"),
+    ],
+)
+def test_a_slashed_date_the_order_said_does_not_make_real_is_refused(order, text, message):
+    with contextlib.ExitStack() as stack:
+        if order is not None:
+            stack.enter_context(dates.in_order(order))
+        with pytest.raises(InvalidInput, match=re.escape(message)):
+            dates.parse_date(text, FRIDAY.date(), direction="past")
+
+
+def test_the_order_said_holds_in_its_block_alone():
+    with dates.in_order("day"):
+        assert dates.parse_date("4/3/2026", FRIDAY.date(), direction="past") == date(2026, 3, 4)
+        assert dates.parse_date("2026-04-03", FRIDAY.date(), direction="past") == date(2026, 4, 3)
+        with dates.in_order("month"):
+            assert dates.parse_date("4/3/2026", FRIDAY.date(), direction="none") == date(2026, 4, 3)
+        assert dates.parse_date("4/3/2026", FRIDAY.date(), direction="past") == date(2026, 3, 4)
+    with pytest.raises(InvalidInput, match="ambiguous date '4/3/2026': 3 Apr or 4 Mar"):
+        dates.parse_date("4/3/2026", FRIDAY.date(), direction="past")
 
 
 @pytest.mark.parametrize(

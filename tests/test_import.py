@@ -1560,6 +1560,69 @@ def test_a_dry_run_refuses_a_negative_amount_its_refund_cell_denies(db_path, tmp
     assert said.count("is negative") == 2 and rows(db_path, "SELECT id FROM purchases") == []
 
 
+SLASHED_ORDERS = (
+    "customer,item,amount,date\n"
+    "C-1,Cup,5,4/3/2026\n"  # 3 April month first, 4 March day first
+    "C-1,Cup,6,13/3/2026 14:05\n"  # day first alone
+    "C-1,Cup,7,3/13/2026\n"  # month first alone
+    "C-1,Cup,8,5/5/2026\n"  # the same day either way
+)
+
+
+@pytest.mark.parametrize(
+    ("said", "kept", "refused"),
+    [
+        ("--day-first", ["2026-03-04", "2026-03-13", "2026-05-05"],
+         "row 4: not a date: '3/13/2026' read day first, as --day-first says (no such day)"),
+        ("--month-first", ["2026-04-03", "2026-03-13", "2026-05-05"],
+         "row 3: not a date: '13/3/2026' read month first, as --month-first says"),
+        (None, ["2026-03-13", "2026-03-13", "2026-05-05"],
+         "row 2: ambiguous date '4/3/2026': 3 Apr (--month-first) or 4 Mar (--day-first)? "
+         "give the file's order"),
+    ],
+)  # fmt: skip
+def test_purchases_read_slashed_dates_in_the_order_the_file_is_said_to_have(
+    tmp_path, monkeypatch, said, kept, refused
+):
+    # a US shop's 4/3/2026 had no reading at all: every such line was refused
+    args = ("--skip-invalid",) + ((said,) if said else ())
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, SLASHED_ORDERS, *args)
+    assert by_sets == by_rows
+    code, _, lines, rejects, _ = by_sets
+    assert code == 0 and sorted(r[9][:10] for r in lines[1:]) == sorted(kept)
+    assert refused.split(": ", 1)[1] in rejects and rejects.count("\n") == 2, rejects
+
+
+def test_every_import_reads_slashed_dates_in_the_order_said(db_path, tmp_path):
+    ok("add", "Ann", "--external-id", "A1")
+    people = tmp_path / "people.csv"
+    people.write_text("name,birthday\nBea,4/3/1985\nCy,12/31/1985\n", encoding="utf-8")
+    said = fails(2, "import", "customers", str(people))
+    assert "birthday '4/3/1985' (column birthday): ambiguous date '4/3/1985': 3 Apr " in said
+    assert "(--day-first)? give the file's order" in said and ids() == [1]
+    said = fails(2, "import", "customers", str(people), "--day-first")
+    assert "row 3: birthday '12/31/1985' (column birthday): not a date: '12/31/1985' read " \
+        "day first, as --day-first says (no such day)" in said and ids() == [1]  # fmt: skip
+    ok("import", "customers", str(people), "--month-first")
+    assert rows(db_path, "SELECT name, birthday FROM customers ORDER BY id") == [
+        ("Ann", None), ("Bea", "1985-04-03"), ("Cy", "1985-12-31")
+    ]  # fmt: skip
+    calls = tmp_path / "calls.csv"
+    calls.write_text("customer,kind,text,date\nA1,call,hi,4/3/2026 3pm\n", encoding="utf-8")
+    fails(2, "import", "interactions", str(calls))
+    ok("import", "interactions", str(calls), "--day-first")
+    assert rows(db_path, "SELECT substr(occurred_at, 1, 16) FROM interactions") == [
+        ("2026-03-04T15:00",)
+    ]
+    todo = tmp_path / "todo.csv"
+    todo.write_text("customer,text,due\nA1,ring,4/3/2027\nA1,write,13/3/2027\n", "utf-8")
+    fails(2, "import", "tasks", str(todo), "--month-first")
+    ok("import", "tasks", str(todo), "--day-first")
+    assert rows(db_path, "SELECT text, due_on FROM tasks ORDER BY id") == [
+        ("ring", "2027-03-04"), ("write", "2027-03-13")
+    ]  # fmt: skip
+
+
 def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, monkeypatch):
     from crmcli.records import purchases
 
@@ -3672,7 +3735,7 @@ def test_crms_own_export_warns_of_a_note_line_with_a_rows_shape(tmp_path):
          "年份时写 --05-07"),
         ("Birthday", "待补", "birthday '待补' (column Birthday) is not a date;",
          "生日“待补”（“Birthday”列）不是日期；"),
-        ("生日", "1/4", "birthday '1/4' (column 生日): ambiguous date '1/4': 4 Jan or 1 Apr?",
+        ("生日", "1/4", "birthday '1/4' (column 生日): ambiguous date '1/4': 4 Jan (--month-first) or 1 Apr",
          "生日“1/4”（“生日”列）："),
     ],
 )  # fmt: skip

@@ -182,6 +182,15 @@ EncodingOption = Annotated[
         "--encoding", help="The file's encoding, e.g. gb18030 (default: UTF-8, BOM or not)."
     ),
 ]
+DayFirstOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--day-first/--month-first",
+        help="Read the file's slashed dates day first (4/3/2026 is 4 March) or month first "
+        "(3 April); without either, a date that reads both ways is refused.",
+        show_default=False,
+    ),
+]
 MapOption = Annotated[
     list[str] | None,
     typer.Option("--map", help='Map a column to a field: "手机=phone" (repeatable; =- skips it).'),
@@ -369,6 +378,7 @@ def _import(
     *,
     fmt: Tables | Contacts | None,
     encoding: str | None,
+    day_first: bool | None,
     plain: bool,
     mapping: list[str] | None,
     keep_unknown: bool = False,
@@ -381,6 +391,7 @@ def _import(
     dry_run: bool,
     quiet: bool,
 ) -> None:
+    from crmcli.core import dates
     from crmcli.records.config import get_setting
     from crmcli.store.files import write_output
     from crmcli.transfer import importers, sources
@@ -439,7 +450,9 @@ def _import(
                         on_reject=_Rejects(rejected, source, file=held is None),
                         progress=progress,
                     )
-                    summary = importers.run_import(conn, kind, source.records, mapper, options)
+                    order = "either" if day_first is None else "day" if day_first else "month"
+                    with dates.in_order(order):
+                        summary = importers.run_import(conn, kind, source.records, mapper, options)
                     if dry_run:
                         raise DryRun(summary)
             except DryRun as done:
@@ -574,6 +587,7 @@ def import_customers(
     file: FileArgument,
     fmt: ContactsInOption = None,
     encoding: EncodingOption = None,
+    day_first: DayFirstOption = None,
     plain: ExactOption = False,
     mapping: MapOption = None,
     keep_unknown: KeepUnknownOption = False,
@@ -597,7 +611,7 @@ def import_customers(
     Example: crm import customers contacts.csv --key email --map "Mobile=phone" --dry-run
     """
     _import(ctx, "customers", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
+            day_first=day_first, keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
             allow_duplicate=allow_duplicate, skip_invalid=skip_invalid, rejects=rejects,
             force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
@@ -608,6 +622,7 @@ def import_purchases(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    day_first: DayFirstOption = None,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -626,8 +641,8 @@ def import_purchases(
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
+            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -636,6 +651,7 @@ def import_interactions(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    day_first: DayFirstOption = None,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -653,8 +669,8 @@ def import_interactions(
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
+            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -663,6 +679,7 @@ def import_tasks(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
+    day_first: DayFirstOption = None,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -680,8 +697,8 @@ def import_tasks(
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            on_conflict=on_conflict, skip_invalid=skip_invalid, rejects=rejects,
-            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
+            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")

@@ -29,7 +29,9 @@ The grammar (docs/conventions.md shows it with a table of examples, which tests 
   `2小时前`, `十分钟后`.
 - slashes: `A/B` (and `A.B`, `A/B/YYYY`, `A.B.YYYY`) are read as month/day or day/month only when
   just one of the two readings is a real date (`13/5` is 13 May, `5/13` 13 May); when both
-  are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`).
+  are (`1/5`) it is refused as ambiguous, unless they are the same day (`5/5`). Where the
+  order is known (`in_order`: `crm import --day-first`, `--month-first`), that reading
+  alone is taken, and a text it does not make a real day is refused.
 - A form that names a day without saying which one (a day of the year without its year, a
   bare weekday such as `fri` or `周五`) is resolved by the option's direction: the next one,
   today included, for options about the future (`--due`, snooze, `--follow-up`); the last
@@ -58,8 +60,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
@@ -901,10 +904,29 @@ def _day_of_month(
     )
 
 
+Order = Literal["day", "month", "either"]
+# The order of a slashed date's numbers in what is being read: "day" (day/month) or "month"
+# (month/day) where its user said it; "either" a file whose order was not said, and None
+# what is typed, both taking whichever reading alone is a real day (a file's refusal of
+# one that reads two ways names the options that say the order).
+_ORDER: ContextVar[Order | None] = ContextVar("slashed_order", default=None)
+
+
+@contextmanager
+def in_order(order: Order) -> Iterator[None]:
+    """Read slashed dates in the block with their numbers in `order`."""
+    token = _ORDER.set(order)
+    try:
+        yield
+    finally:
+        _ORDER.reset(token)
+
+
 def _slashed(
     first: int, second: int, year: int | None, today: date, direction: Direction, text: str
 ) -> date:
-    """`first/second[/year]`: month/day or day/month, whichever alone is a real date."""
+    """`first/second[/year]`: month/day or day/month, whichever alone is a real date, or
+    the one the order said (`in_order`)."""
 
     def real(month: int, day: int) -> bool:
         if year is None:
@@ -915,13 +937,23 @@ def _slashed(
             return False
         return True
 
-    readings = [(m, d) for m, d in dict.fromkeys([(first, second), (second, first)]) if real(m, d)]
+    order = _ORDER.get()
+    both = [(first, second), (second, first)]
+    typed = both if order in (None, "either") else [both[0] if order == "month" else both[1]]
+    readings = [(m, d) for m, d in dict.fromkeys(typed) if real(m, d)]
     if len(readings) > 1:
         raise InvalidInput(
             _("ambiguous date {text!r}: {value}").format(
-                text=text, value=_either(readings, year, today, direction)
+                text=text, value=_either(readings, year, today, direction, order)
             )
         )
+    if not readings and order in ("day", "month"):
+        said = (
+            _("not a date: {text!r} read month first, as --month-first says (no such day)")
+            if order == "month"
+            else _("not a date: {text!r} read day first, as --day-first says (no such day)")
+        )
+        raise InvalidInput(said.format(text=text))
     if not readings:
         raise InvalidInput(
             _("not a date: {text!r} (there is no such day); {HELP}").format(text=text, HELP=_(HELP))
@@ -933,15 +965,24 @@ def _slashed(
 
 
 def _either(
-    readings: list[tuple[int, int]], year: int | None, today: date, direction: Direction
+    readings: list[tuple[int, int]],
+    year: int | None,
+    today: date,
+    direction: Direction,
+    order: Order | None,
 ) -> str:
     """The two readings of an ambiguous slashed date and how to write each in a form the
     option takes: with the year typed, as the day each names (the next or last one), or,
-    for an option that needs a year (`--birthday`), with the year still to write."""
+    for an option that needs a year (`--birthday`), with the year still to write; in a
+    file (`order` "either"), the options that say its order."""
     one, other = (
         _("{day} {month_name}").format(day=day, month_name=_(_MONTHS_SAID[month - 1]))
         for month, day in readings
     )
+    if order == "either":  # the first reading is month first: `first/second` as typed
+        return _("{one} (--month-first) or {other} (--day-first)? give the file's order").format(
+            one=one, other=other
+        )
     if year is not None:
         forms = [f"{year}-{month:02}-{day:02}" for month, day in readings]
     elif direction == "none":
