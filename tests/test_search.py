@@ -840,3 +840,8 @@ def test_a_search_table_gone_is_found_refused_and_made_again(tea_drinkers, db_pa
     assert records(db_path) == before
     ok(*WRITES[table])  # and it is written again
     assert len(found("tea", "--limit", "0")) == len(everyone) + 1
+
+
+def test_check_help_names_what_repair_removes():
+    said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", ok("check", "--help")).split())  # a box or not
+    assert "killed crm restore" in said and "interrupted crm encrypt/decrypt" in said
