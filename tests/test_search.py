@@ -486,7 +486,7 @@ def test_fts_integrity_check_passes_and_check_finds_drift(people, db_path):
     conn.close()
     problems = index_problems(db_path)
     assert problems == [
-        "search index search_interactions: 0 records not indexed, 1 entries for records "
+        "search_interactions: 0 records not indexed, 1 entries for records "
         "that no longer exist; run 'crm reindex'"
     ]
     # ...and crm reindex repairs it.
@@ -736,3 +736,112 @@ def test_a_reference_longer_than_any_name_is_no_customer_not_a_database_error(db
     assert "no customer matches" in err and len(err) < 200, err
     assert fails(3, "tag", "x", "-", input="a" * length + "\n", db=db_path)
     assert json.loads(ok("show", "b" * 497 + "z", "-f", "json"))["name"] == long_name
+
+
+# --- a search table or shadow table gone -------------------------------------------------
+
+# A write that adds to each search table, and the line every command that meets it says.
+WRITES = {
+    "search_customers": ("add", "Dora", "--notes", "tea again"),
+    "search_interactions": ("log", "call", "1", "more tea"),
+    "search_purchases": ("buy", "1", "Tea cup", "10"),
+    "search_feedback": ("feedback", "add", "1", "tea was cold"),
+}
+DAMAGED = (
+    "crm: the search index {table} is damaged (the records are not): run 'crm reindex' to "
+    "rebuild it\n"
+)
+SHADOWS = ("data", "idx", "content", "docsize", "config")  # FTS5's tables of each
+RECORDS = ("customers", "interactions", "purchases", "feedback", "customer_phones")
+
+
+@pytest.fixture
+def tea_drinkers(db_path):
+    """Three customers, their calls, purchases and feedback, every one of them about tea."""
+    return filled_once(db_path, _fill_tea_drinkers)
+
+
+def _fill_tea_drinkers() -> list[tuple[str, int]]:
+    for at, name in enumerate(("Anna", "Ben", "张伟")):
+        phone = f"+86 138 0013 800{at}"
+        who = str(add(name, "--notes", f"{name} likes green tea", "--phone", phone))
+        ok("log", "call", who, "talked about tea")
+        ok("buy", who, "Tea set", "120")
+    ok("feedback", "add", "1", "the tea arrived late")
+    return sorted(found("tea", "--limit", "0"))
+
+
+def schema_of(db_path, table: str) -> list[tuple[str, str]]:
+    """The search table `table` and its shadow tables as the file defines them (spacing
+    aside), and its settings (FTS5's format version, the ranking)."""
+    names = [table, *(f"{table}_{suffix}" for suffix in SHADOWS)]
+    conn = sqlite3.connect(db_path)
+    try:
+        made = [
+            (name, re.sub(r"\s+", "", sql))
+            for name, sql in conn.execute(
+                f"SELECT name, sql FROM sqlite_master WHERE name IN ({','.join('?' * 6)}) "
+                "ORDER BY name",
+                names,
+            )
+        ]
+        settings = conn.execute(f"SELECT k, v FROM {table}_config ORDER BY k").fetchall()
+    finally:
+        conn.close()
+    return made + [(str(k), str(v)) for k, v in settings]
+
+
+def records(db_path) -> dict[str, list[tuple]]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY id").fetchall() for t in RECORDS}
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("part", [None, *SHADOWS])
+@pytest.mark.parametrize("table", [s.table for s in search.SOURCES.values()])
+def test_a_search_table_gone_is_found_refused_and_made_again(tea_drinkers, db_path, table, part):
+    """After `DROP TABLE search_customers` (or a shadow table of it), crm check said all was
+    well, crm search and crm add failed with SQLite's `no such table` (or `SQL logic error`,
+    naming nothing), and crm reindex failed too: the records were sound all along."""
+    everyone = tea_drinkers
+    shape, before = schema_of(db_path, table), records(db_path)
+    dropped = table if part is None else f"{table}_{part}"
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute(f"DROP TABLE {dropped}")
+    conn.close()
+
+    result = crm("check", "--format", "json")
+    assert result.exit_code == 1, result
+    assert result.stderr == "crm: 1 problem found: search index\n"
+    told = [(r["check"], r["detail"]) for r in json.loads(result.stdout) if r["status"] != "ok"]
+    if part is None:
+        detail = (
+            f"{table} is missing; the records it indexes are not: run 'crm reindex' to make "
+            "it again"
+        )
+    else:
+        detail = (
+            f"{table} is damaged ({dropped} missing); the records it indexes are not: run "
+            "'crm reindex' to rebuild it"
+        )
+    assert told == [("search index", detail)]  # one row, not one a check
+
+    said = DAMAGED.format(table=table)
+    assert fails(1, *WRITES[table], db=db_path) == said
+    assert fails(1, "search", "tea", db=db_path) == said
+
+    assert len(everyone) == 10  # each record found: 3 customers, 3 calls, 3 purchases, 1 feedback
+    assert ok("reindex") == "Indexed 10 records.\n"
+    assert crm("check").exit_code == 0
+    assert sorted(found("tea", "--limit", "0")) == everyone
+    assert schema_of(db_path, table) == shape  # as the schema made it, ranking and all
+    assert records(db_path) == before
+    ok(*WRITES[table])  # and it is written again
+    assert len(found("tea", "--limit", "0")) == len(everyone) + 1
+
+
+def test_check_help_names_what_repair_removes():
+    said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", ok("check", "--help")).split())  # a box or not
+    assert "killed crm restore" in said and "interrupted crm encrypt/decrypt" in said

@@ -114,14 +114,14 @@ def check(
         typer.Option(
             "--repair",
             help="Remove what an interrupted crm encrypt/decrypt left beside the database "
-            "(the copy and its -wal, -shm, -journal; the check also says whether the file is "
-            "encrypted).",
+            "(the copy and its -wal, -shm, -journal) and the copy a killed crm restore left "
+            "there (.crm.db.restoring-PID).",
         ),
     ] = False,
 ) -> None:
-    """Check the database: integrity, foreign keys, full-text indexes, schema version,
-    history triggers, file modes, the file's owner and folder, and which hooks run; exit 1
-    naming the problems.
+    """Check the database: integrity, foreign keys, the search index, schema version,
+    history triggers, encryption, file modes, the file's owner and folder, and which hooks
+    run; exit 1 naming the problems.
 
     Example: crm check
     """

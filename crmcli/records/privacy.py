@@ -240,6 +240,7 @@ def forget_customer(conn: sqlite3.Connection, customer_id: int) -> dict[str, int
     from crmcli.store import search
 
     search.sync(conn)  # take the erased rows out of the search index before rebuilding it
+    search.require_whole(conn)  # a search table that is not whole cannot be rebuilt
     for name in fts_tables(conn):
         counts["indexes"] += 1
         quoted = quote_ident(name)

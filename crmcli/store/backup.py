@@ -37,7 +37,7 @@ from typing import TypedDict
 
 from crmcli.core import clock
 from crmcli.core.errors import InvalidInput, NotFound, StorageError
-from crmcli.core.i18n import N_, Joined, Listing, Said, _
+from crmcli.core.i18n import N_, Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.vocabulary import word
 from crmcli.store import db, encryption, guard
@@ -1019,8 +1019,9 @@ def check_database(
     db_path: Path, *, repair: bool = False, progress: Progress = SILENT
 ) -> list[CheckResult]:
     """Every check as {check, status (ok|problem|note), detail}; changes nothing, except
-    with `repair`, which removes a leftover conversion copy (remove_leftover). `progress`
-    hears each slow step (the integrity check reads every page)."""
+    with `repair`, which removes a leftover conversion copy (remove_leftover) and the copy
+    a killed restore left (stale_work). `progress` hears each slow step (the integrity
+    check reads every page)."""
     from crmcli.store import history
     from crmcli.store.history import quote_ident
     from crmcli.store.migrations import SCHEMA_VERSION
@@ -1169,7 +1170,15 @@ def check_database(
         indexes = fts_tables(conn)
     finally:
         conn.close()
-    if indexes:
+    from crmcli.store import search
+
+    # crm's own search tables, all there from schema 12 (m012_search_feedback), are checked
+    # as the search index, one row a problem (a table gone, damaged, out of step); other
+    # full-text tables (and an older file's) by FTS5's 'integrity-check' alone.
+    searched = version >= 12
+    own = {s.table for s in search.SOURCES.values()} if searched else set()
+    indexes = [name for name in indexes if name not in own]
+    if indexes or searched:
         # 'integrity-check' is an INSERT, refused on a read-only connection: run it in a
         # transaction that is always rolled back.
         with rolled_back(db_path) as writer:
@@ -1187,14 +1196,11 @@ def check_database(
                     add("full-text index", True, Said("{index} ok", index=name))
                 except sqlite3.DatabaseError as exc:
                     add("full-text index", False, fts_said(name, exc))
-            if "search_customers" in indexes:
-                from crmcli.store import search
-
+            if searched:
                 progress.phase(_("checking the search index"))
                 problems = search.check(writer)
-                add(
-                    "search index",
-                    not problems,
-                    Joined(problems) if problems else Said("matches the records"),
-                )
+                for problem in problems:
+                    add("search index", False, problem)
+                if not problems:
+                    add("search index", True, Said("matches the records"))
     return rows

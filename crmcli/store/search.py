@@ -39,7 +39,7 @@ from functools import lru_cache
 from typing import TypedDict
 
 from crmcli.core.errors import InvalidInput, StorageError
-from crmcli.core.i18n import Said, _
+from crmcli.core.i18n import Listing, Said, _
 from crmcli.core.progress import SILENT, Progress
 from crmcli.core.searchtext import (
     MIN_TRIGRAM,
@@ -404,6 +404,90 @@ def source_names() -> list[str]:
     return list(SOURCES)
 
 
+# --- the tables themselves --------------------------------------------------------------
+
+# The tokenizer of every search table, as the schema made them (m008_search, m012).
+TOKENIZE = "trigram case_sensitive 0"
+# The tables FTS5 keeps each search table's index and text in, named `{table}_{suffix}`.
+SHADOWS = ("data", "idx", "content", "docsize", "config")
+
+
+def definition(source: Source) -> str:
+    """The statement that makes the search table of `source` as the schema defines it: its
+    columns, in order, and the trigram tokenizer (tests/test_search.py holds it to what the
+    migrations make)."""
+    return (
+        f"CREATE VIRTUAL TABLE {source.table} USING fts5("
+        f"{', '.join(source.columns)}, tokenize = '{TOKENIZE}')"
+    )
+
+
+def missing_parts(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """The search tables that are not whole, each with what it lacks: `[table]` when the
+    table itself is gone (`DROP TABLE search_customers`; its shadow tables go with it), else
+    the names of its shadow tables that are gone (`search_customers_data`: SQLite then
+    fails every use of the table, some with no name in the error, `SQL logic error`). One
+    read of the schema, which SQLite holds parsed: cheap enough to ask after any error."""
+    present = {
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'search%'"
+        )
+    }
+    out: dict[str, list[str]] = {}
+    for source in SOURCES.values():
+        if source.table not in present:
+            out[source.table] = [source.table]
+            continue
+        gone = [f"{source.table}_{s}" for s in SHADOWS if f"{source.table}_{s}" not in present]
+        if gone:
+            out[source.table] = gone
+    return out
+
+
+def _damaged(table: str) -> StorageError:
+    return StorageError(
+        _(
+            "the search index {table} is damaged (the records are not): run 'crm reindex' to "
+            "rebuild it"
+        ).format(table=table)
+    )
+
+
+def require_whole(conn: sqlite3.Connection, tables: Iterable[str] | None = None) -> None:
+    """Raise crm's one line (`the search index search_customers is damaged ...: run 'crm
+    reindex'`, exit 1) for the first search table of `tables` (None: any) that is not whole
+    (`missing_parts`), before a write adds to it: FTS5 keeps new entries in memory until
+    COMMIT, where a shadow table gone fails without a name (`SQL logic error`)."""
+    broken = missing_parts(conn)
+    for table in broken if tables is None else tables:
+        if table in broken:
+            raise _damaged(table)
+
+
+@contextmanager
+def said_damaged(conn: sqlite3.Connection, table: str | None = None) -> Iterator[None]:
+    """Run the block, which reads or writes the search table `table` (None: any of them),
+    turning an SQLite error that comes from a damaged search index into crm's one line
+    (`the search index search_customers is damaged ...: run 'crm reindex'`, exit 1): an
+    error that says so (`damaged_index`) when `table` is known, or any error while a search
+    table is not whole (`missing_parts`: a table or shadow table dropped). Other errors go
+    on as they are. The records are sound then, and `crm reindex` mends the index; a
+    backup, which would lose what was written since it, is not the remedy."""
+    try:
+        yield
+    except sqlite3.DatabaseError as exc:
+        try:
+            broken = missing_parts(conn)
+        except sqlite3.Error:  # the schema itself unreadable: the file, not the index
+            broken = {}
+        if table is not None and (table in broken or damaged_index(exc)):
+            raise _damaged(table) from exc
+        if broken:
+            raise _damaged(next(iter(broken))) from exc
+        raise
+
+
 # --- keeping the index in step ----------------------------------------------------------
 
 
@@ -532,19 +616,21 @@ def index_added_customers(
         [(i, _sort_key(name)) for i, name, _columns in added],
     )
     source = SOURCES["customers"]
-    if added:  # ids past every customer's: an entry of one (a stale index) is replaced
-        low, high = min(a[0] for a in added), max(a[0] for a in added)
-        stale = f"SELECT 1 FROM {source.table} WHERE rowid BETWEEN ? AND ? LIMIT 1"
-        if conn.execute(stale, (low, high)).fetchone() is not None:
-            conn.executemany(
-                f"DELETE FROM {source.table} WHERE rowid = ?", [(a[0],) for a in added]
-            )
-    names = ", ".join(source.columns)
-    marks = ", ".join("?" * (len(source.columns) + 1))
-    conn.executemany(
-        f"INSERT INTO {source.table} (rowid, {names}) VALUES ({marks})",
-        [(i, c[0], _pinyin(name), *c[2:]) for i, name, c in added],
-    )
+    require_whole(conn, [source.table])
+    with said_damaged(conn, source.table):
+        if added:  # ids past every customer's: an entry of one (a stale index) is replaced
+            low, high = min(a[0] for a in added), max(a[0] for a in added)
+            stale = f"SELECT 1 FROM {source.table} WHERE rowid BETWEEN ? AND ? LIMIT 1"
+            if conn.execute(stale, (low, high)).fetchone() is not None:
+                conn.executemany(
+                    f"DELETE FROM {source.table} WHERE rowid = ?", [(a[0],) for a in added]
+                )
+        names = ", ".join(source.columns)
+        marks = ", ".join("?" * (len(source.columns) + 1))
+        conn.executemany(
+            f"INSERT INTO {source.table} (rowid, {names}) VALUES ({marks})",
+            [(i, c[0], _pinyin(name), *c[2:]) for i, name, c in added],
+        )
 
 
 def pending(conn: sqlite3.Connection) -> dict[str, set[int]]:
@@ -561,8 +647,10 @@ def sync(conn: sqlite3.Connection) -> int:
     if conn.execute("SELECT 1 FROM search_dirty LIMIT 1").fetchone() is None:
         return 0
     done = 0
+    queued = [r[0] for r in conn.execute("SELECT DISTINCT source FROM search_dirty")]
+    require_whole(conn, [SOURCES[name].table for name in queued if name in SOURCES])
     # In chunks, so that an import of a million rows re-indexes in flat memory.
-    for (name,) in conn.execute("SELECT DISTINCT source FROM search_dirty").fetchall():
+    for name in queued:
         after = -1
         while True:
             ids = [
@@ -576,17 +664,8 @@ def sync(conn: sqlite3.Connection) -> int:
             if not ids:
                 break
             if name in SOURCES:
-                try:
+                with said_damaged(conn, SOURCES[name].table):  # not `restore a backup`
                     _index(conn, SOURCES[name], ids)
-                except sqlite3.DatabaseError as exc:  # the index's blocks, not the records:
-                    if not damaged_index(exc):  # said so, not `restore a backup`, which
-                        raise  # would lose what was written since it
-                    raise StorageError(
-                        _(
-                            "the search index {table} is damaged (the records are not): run "
-                            "'crm reindex' to rebuild it"
-                        ).format(table=SOURCES[name].table)
-                    ) from exc
             done += len(ids)
             after = ids[-1]
     conn.execute("DELETE FROM search_dirty")
@@ -602,6 +681,7 @@ def appending(conn: sqlite3.Connection, name: str) -> Iterator[None]:
     (a failure rolls that back too). Only appends to the table belong inside the block;
     other writes to it are queued as usual (its update and delete triggers stay)."""
     source = SOURCES[name]
+    require_whole(conn, [source.table])  # before the rows are added, not at COMMIT
     trigger = f"search_{name}_ai"
     found = conn.execute(
         "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (trigger,)
@@ -624,18 +704,22 @@ def appending(conn: sqlite3.Connection, name: str) -> Iterator[None]:
         lru_cache(maxsize=4096)(lambda *texts: fold(" ; ".join(t for t in texts if t))),
         deterministic=True,
     )
-    conn.execute(
-        f"INSERT INTO {source.table} (rowid, {', '.join(source.columns)}) "
-        f"SELECT id, {', '.join(source.folded)} FROM {name} WHERE id > ? ORDER BY id",
-        (before,),
-    )
+    with said_damaged(conn, source.table):
+        conn.execute(
+            f"INSERT INTO {source.table} (rowid, {', '.join(source.columns)}) "
+            f"SELECT id, {', '.join(source.folded)} FROM {name} WHERE id > ? ORDER BY id",
+            (before,),
+        )
 
 
 def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     """Index every record of every source afresh, inside the caller's transaction; returns
     how many records were indexed. `progress` hears one phase a kind of record, counted."""
     total = 0
+    broken = missing_parts(conn)
     for name, source in SOURCES.items():
+        if source.table in broken:
+            _made_again(conn, source, broken[source.table])
         _emptied(conn, source.table)
         if name == "customers":
             conn.execute("DELETE FROM search_name_order")
@@ -649,6 +733,35 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
         conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('optimize')")
     conn.execute("DELETE FROM search_dirty")
     return total
+
+
+def _made_again(conn: sqlite3.Connection, source: Source, gone: list[str]) -> None:
+    """Make again, empty, what `missing_parts` found `gone` of the search table of `source`,
+    inside the caller's transaction (`_emptied` then writes its index): the table itself as
+    the schema defines it (`definition`), after removing any shadow table left of it; or
+    the shadow tables it lost, each as FTS5 defines it for such a table (read from one made
+    for the moment in the connection's `temp` schema, as `_reset_index` reads an empty
+    index), beside the ones it kept."""
+    table = source.table
+    if gone == [table]:
+        for suffix in SHADOWS:  # orphans, were the table's schema row removed alone
+            conn.execute(f"DROP TABLE IF EXISTS main.{table}_{suffix}")
+        conn.execute(definition(source))
+        return
+    model = "crm_model"
+    conn.execute(definition(source).replace(f" {table} ", f" temp.{model} ", 1))
+    try:
+        made = dict(
+            conn.execute(
+                "SELECT name, sql FROM temp.sqlite_master WHERE name LIKE ?", (f"{model}_%",)
+            )
+        )
+    finally:
+        conn.execute(f"DROP TABLE temp.{model}")
+    for name in gone:
+        suffix = name.removeprefix(f"{table}_")
+        sql = made[f"{model}_{suffix}"]  # CREATE TABLE 'crm_model_data'(id INTEGER ...
+        conn.execute(sql.replace(f"'{model}_{suffix}'", f"main.'{name}'", 1))
 
 
 def _emptied(conn: sqlite3.Connection, table: str) -> None:
@@ -711,54 +824,68 @@ def damaged_index(exc: sqlite3.DatabaseError) -> bool:
 
 
 def check(conn: sqlite3.Connection) -> list[Said]:
-    """Problems with the search index, one Said each (empty when it is sound): FTS5
-    'integrity-check' (only on a writable connection: FTS5 takes it as an INSERT), and index
-    entries that do not match the records they index."""
+    """Problems with the search index, one Said each, naming its table (empty when it is
+    sound): a table or shadow table gone (`missing_parts`), FTS5 'integrity-check' (only on
+    a writable connection: FTS5 takes it as an INSERT), and index entries that do not match
+    the records they index. Each table is said once, by its worst problem."""
     problems = []
     queued = pending(conn)
+    broken = missing_parts(conn)
     for source in SOURCES.values():
+        table = source.table
+        gone = broken.get(table)
+        if gone == [table]:
+            problems.append(
+                Said(
+                    "{index} is missing; the records it indexes are not: run 'crm reindex' to "
+                    "make it again",
+                    index=table,
+                )
+            )
+            continue
+        if gone:
+            problems.append(
+                Said(
+                    "{index} is damaged ({tables} missing); the records it indexes are not: "
+                    "run 'crm reindex' to rebuild it",
+                    index=table,
+                    tables=Listing(gone),
+                )
+            )
+            continue
+        damaged = Said(
+            "{index} is damaged; the records it indexes are not: run 'crm reindex' to rebuild it",
+            index=table,
+        )
         try:
-            conn.execute(f"INSERT INTO {source.table} ({source.table}) VALUES ('integrity-check')")
-            conn.execute(f"SELECT rowid FROM {source.table} LIMIT 1").fetchall()
+            conn.execute(f"INSERT INTO {table} ({table}) VALUES ('integrity-check')")
+            conn.execute(f"SELECT rowid FROM {table} LIMIT 1").fetchall()
         except sqlite3.DatabaseError as exc:
             # The command is an INSERT: a read-only connection cannot run it (skip it there).
             if "readonly" in str(exc) and not damaged_index(exc):
                 pass
             elif not damaged_index(exc):
-                problems.append(
-                    Said("search index {table}: {error}", table=source.table, error=exc)
-                )
+                problems.append(Said("{index}: {error}", index=table, error=exc))
                 continue
             else:  # `database disk image is malformed`, unopenable, FTS5's format garbled
                 # The records are sound: 'crm reindex' writes it anew from them (_emptied)
-                problems.append(
-                    Said(
-                        "search index {table} is damaged; run 'crm reindex' to rebuild it",
-                        table=source.table,
-                    )
-                )
+                problems.append(damaged)
                 continue  # its entries cannot be counted: the rebuild mends them too
-        ranked = conn.execute(f"SELECT v FROM {source.table}_config WHERE k = 'rank'").fetchone()
-        if not _finds_its_own(conn, source.table) or (ranked and ranked[0]) != RANKS.get(
-            source.table
-        ):  # its entries, or its ranking as crm made it (a garbled one fails every search)
-            problems.append(
-                Said(
-                    "search index {table} is damaged; run 'crm reindex' to rebuild it",
-                    table=source.table,
-                )
-            )
+        ranked = conn.execute(f"SELECT v FROM {table}_config WHERE k = 'rank'").fetchone()
+        if not _finds_its_own(conn, table) or (ranked and ranked[0]) != RANKS.get(table):
+            # its entries, or its ranking as crm made it (a garbled one fails every search)
+            problems.append(damaged)
             continue
-        indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {source.table}")}
+        indexed = {r[0] for r in conn.execute(f"SELECT rowid FROM {table}")}
         live = {r[0] for r in conn.execute(source.ids_sql)}
         dirty = queued.get(source.name, set())
         missing, extra = len(live - indexed - dirty), len(indexed - live - dirty)
         if missing or extra:
             problems.append(
                 Said(
-                    "search index {table}: {missing} records not indexed, {extra} entries for "
-                    "records that no longer exist; run 'crm reindex'",
-                    table=source.table,
+                    "{index}: {missing} records not indexed, {extra} entries for records that "
+                    "no longer exist; run 'crm reindex'",
+                    index=table,
                     missing=missing,
                     extra=extra,
                 )
@@ -957,27 +1084,23 @@ def search(
     them; score: -bm25, or
     the column weights for short terms).
     Customers that are archived, and their records, are left out unless `archived`.
+    Raises StorageError when a search table it reads is damaged or not whole.
     """
     terms = parse(text)
     chosen = [SOURCES[name] for name in (sources or SOURCES)]
+    # A table not whole is said at once, not only by the queries that fail on it (a
+    # search table without its `_content` still matches long terms, and fails short ones)
+    require_whole(conn, [source.table for source in chosen])
     queued = pending(conn)
     hits: list[Hit] = []
     for source in chosen:
         stale = queued.get(source.name, set())
-        try:
+        # Its blocks overwritten or gone: the records are sound, and the index is theirs
+        with said_damaged(conn, source.table):
             hits += _source_hits(conn, source, terms, limit=limit, archived=archived, skip=stale)
-        except sqlite3.DatabaseError as exc:
-            if not damaged_index(exc):
-                raise
-            # Its blocks overwritten or gone: the records are sound, and the index is theirs
-            raise StorageError(
-                _(
-                    "the search index {table} is damaged (the records are not): run 'crm "
-                    "reindex' to rebuild it"
-                ).format(table=source.table)
-            ) from exc
         if stale:
-            hits += _live_hits(conn, source, terms, stale, archived)
+            with said_damaged(conn):  # a customer's shows the pinyin indexed for them
+                hits += _live_hits(conn, source, terms, stale, archived)
     order = {name: i for i, name in enumerate(SOURCES)}
     hits.sort(key=lambda h: (-h.score, order[h.source.name], -h.id))
     hits = hits[:limit]
@@ -985,7 +1108,9 @@ def search(
     for source in chosen:
         ids = [h.id for h in hits if h.source is source]
         if ids:
-            for doc_id, doc in source.docs(conn, ids).items():
+            with said_damaged(conn):
+                found = source.docs(conn, ids)
+            for doc_id, doc in found.items():
                 docs[(source.name, doc_id)] = doc
     results: list[Result] = []
     for hit in hits:
@@ -1047,23 +1172,25 @@ def pinyin_matches(
     if not re.fullmatch(r"[a-z]+", compact):
         return []
     live = "(? OR c.archived_at IS NULL)"
-    if len(compact) >= MIN_TRIGRAM:
-        rows = conn.execute(
-            "SELECT s.rowid, s.pinyin FROM search_customers s JOIN customers c ON c.id = s.rowid "
-            f"WHERE search_customers MATCH ? AND {live} ORDER BY s.rowid",
-            (f"pinyin : {_phrase(compact)}", int(archived)),
-        )
-    else:
-        rows = conn.execute(  # c1 of the content table is the pinyin column
-            "SELECT s.id, s.c1 FROM search_customers_content s JOIN customers c ON c.id = s.id "
-            f"WHERE instr(s.c1, ?) AND {live} ORDER BY s.id",
-            (compact, int(archived)),
-        )
     found = []
-    for rowid, pinyin in rows:
-        forms = (pinyin or "").split()
-        if (compact in forms) or (partial and any(compact in f for f in forms)):
-            found.append(rowid)
-            if len(found) > 10:
-                break
+    with said_damaged(conn, "search_customers"):  # `crm show zw` meets it too
+        if len(compact) >= MIN_TRIGRAM:
+            rows = conn.execute(
+                "SELECT s.rowid, s.pinyin FROM search_customers s "
+                f"JOIN customers c ON c.id = s.rowid WHERE search_customers MATCH ? AND {live} "
+                "ORDER BY s.rowid",
+                (f"pinyin : {_phrase(compact)}", int(archived)),
+            )
+        else:
+            rows = conn.execute(  # c1 of the content table is the pinyin column
+                "SELECT s.id, s.c1 FROM search_customers_content s "
+                f"JOIN customers c ON c.id = s.id WHERE instr(s.c1, ?) AND {live} ORDER BY s.id",
+                (compact, int(archived)),
+            )
+        for rowid, pinyin in rows:
+            forms = (pinyin or "").split()
+            if (compact in forms) or (partial and any(compact in f for f in forms)):
+                found.append(rowid)
+                if len(found) > 10:
+                    break
     return found
