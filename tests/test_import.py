@@ -1623,6 +1623,35 @@ def test_every_import_reads_slashed_dates_in_the_order_said(db_path, tmp_path):
     ]  # fmt: skip
 
 
+def test_two_columns_of_one_purchase_field_are_named_with_the_one_each_row_kept(
+    tmp_path, monkeypatch
+):
+    # a Date column beside Paid at: a row kept the first filled, and nothing said so
+    text = "customer,item,amount,Date,Paid at\nC-1,Cup,5,2026-11-01,2026-11-03\n" \
+        "C-1,Cup,6,,2026-11-04\n"  # fmt: skip
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text)
+    assert by_sets == by_rows
+    code, stderr, lines, _, _ = by_sets
+    assert code == 0 and sorted(r[9][:10] for r in lines[1:]) == ["2026-11-01", "2026-11-04"]
+    assert stderr.startswith(
+        "Columns Date, Paid at each give purchased_at: a row keeps the first of them that is "
+        'not empty, in that order; to read one alone, skip the other: --map "Paid at=-"\n'
+    ), stderr
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "shop-True.db"))
+    file = tmp_path / "p.csv"
+    said = crm("import", "purchases", str(file), "--map", "Date=-", "--dry-run").stderr
+    assert said.startswith("Dry run, nothing written: purchases would be 2 inserted"), said
+
+
+def test_two_columns_of_one_interaction_field_are_named(db_path, tmp_path):
+    ok("add", "Ann", "--external-id", "A1")
+    calls = tmp_path / "calls.csv"
+    calls.write_text("customer,kind,text,date,time\nA1,call,hi,2026-11-01,2026-11-02\n", "utf-8")
+    said = crm("import", "interactions", str(calls)).stderr
+    assert said.startswith("Columns date, time each give occurred_at: a row keeps the first")
+    assert 'skip the other: --map "time=-"' in said
+
+
 def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, monkeypatch):
     from crmcli.records import purchases
 

@@ -487,9 +487,16 @@ def _import(
     for target, columns, last in summary.read_first:  # 城市 beside 市: which one a row keeps
         from crmcli.core.vocabulary import fields_glossed
 
-        said = _(
-            "Columns {columns} each give {field}: a row keeps the first of them that is not "
-            'empty, in that order; to keep {last} as well: --map "{last}=field:NAME"'
+        said = (
+            _(
+                "Columns {columns} each give {field}: a row keeps the first of them that is not "
+                'empty, in that order; to keep {last} as well: --map "{last}=field:NAME"'
+            )
+            if kind == "customers"
+            else _(
+                "Columns {columns} each give {field}: a row keeps the first of them that is not "
+                'empty, in that order; to read one alone, skip the other: --map "{last}=-"'
+            )
         )
         listing = columns_said(columns, source.columns)
         out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))

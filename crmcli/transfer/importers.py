@@ -525,22 +525,21 @@ class Mapper:
                 )
 
     def read_first(self, columns: list[str]) -> list[tuple[str, list[str], str]]:
-        """The fields of a customer that two or more of `columns` give (城市 beside 市, 省份
-        beside 所在地区's province): (field, its columns in the order a row reads them, the
-        first not empty kept, and the column whose value a row loses first: the last of its
-        own columns, or the place cell when only one column of its own is there), for the
-        summary to name, as it names ignored columns. A field that keeps every column
-        (phones, tags, notes) or refuses two (ONE_COLUMN) is none of them."""
-        if self.kind != "customers":
-            return []
+        """The fields that two or more of `columns` give (a customer's 城市 beside 市, 省份
+        beside 所在地区's province; a purchase's Date beside Paid at): (field, its columns in
+        the order a row reads them, the first not empty kept, and the column whose value a
+        row loses first: the last of its own columns, or the place cell when only one column
+        of its own is there), for the summary to name, as it names ignored columns. A field
+        that keeps every column (phones, tags, notes), refuses two (ONE_COLUMN) or checks
+        that they agree (a line's customer) is none of them."""
         by_field: dict[str, list[str]] = {}
         places = []  # 所在地区 gives a part only where no column of its own did: read last
         for column in columns:
             target = self._cache.get(column)
             if target == PLACE:
                 places.append(column)
-            elif target is not None and target not in _MANY and target not in ONE_COLUMN:
-                by_field.setdefault(target, []).append(column)
+            elif target not in (None, "customer", *_MANY, *ONE_COLUMN):  # two customer
+                by_field.setdefault(target, []).append(column)  # columns must agree (ALSO)
         found = []
         for target, own in by_field.items():
             read = own + places if target in ("region", "city", "field:district") else own
@@ -799,7 +798,6 @@ class Importer:
             self.mapper.check_one_column(self.mapper.seen())
         self.summary.ignored = list(self.mapper.ignored)
         self.summary.numbering = list(self.mapper.numbering)
-        self.summary.read_first = self.mapper.read_first(self.mapper.seen())
         return self.summary
 
     def undated(self, record: Record, values: dict[str, Any], target: str) -> str | None:
@@ -3159,6 +3157,7 @@ def run_import(
             summary = importer.run(records)
     else:
         summary = importer.run(records)
+    summary.read_first = mapper.read_first(mapper.seen())
     if summary.rejected and not options.skip_invalid:
         said = (
             _(
