@@ -482,6 +482,7 @@ def _import(
         out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
     for warning in summary.warnings:
         out.warn(warning)
+    _card_notes(out, source.records)
     spanning = getattr(source.records, "spanning", None)
     if spanning is not None and spanning.count:  # a stray quote may have swallowed a row
         out.warn(_spanning_said(source.name, spanning))
@@ -493,6 +494,27 @@ def _import(
     out.note(_summary_line(summary, dry_run))
     if summary.rejected and rejects is None:  # --skip-invalid: why, or the rows are lost unread
         _skipped(out, summary, dry_run=dry_run)
+
+
+def _card_notes(out: Any, records: Any) -> None:
+    """What the cards of a vCard file gave that crm does not import as fields
+    (vcards.Cards): a warning for the later values of a property crm keeps one of, lost
+    to crm; a note for the properties kept in the stored card alone."""
+    later = getattr(records, "later", None)
+    if later:
+        said = _(
+            "not imported: the later {properties} of a card that gives one more than once "
+            "(crm keeps one, the first), in the cards numbered {numbers}"
+        )
+        numbers = sorted({n for cards in later.values() for n in cards})
+        out.warn(said.format(properties=_(", ").join(later), numbers=id_list(numbers)))
+    aside = getattr(records, "aside", None)
+    if aside:
+        said = _(
+            "Kept in the stored card only, not shown by crm: {properties} (crm export "
+            "customers --format vcard writes them again)"
+        )
+        out.note(said.format(properties=_(", ").join(aside)))
 
 
 def _spanning_said(name: str, spanning: Any) -> str:

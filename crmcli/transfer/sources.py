@@ -448,7 +448,7 @@ def open_records(
     else:
         from crmcli.transfer import vcards
 
-        source.records = vcards.read_cards(name, text)
+        source.records = vcards.Cards(name, text)
     return source
 
 
