@@ -166,3 +166,14 @@ def test_json_interactions_read_numbers_as_written(cn, tmp_path):
     assert 'row 2: text is JSON true, not text; write it in the file as a string if "true"' in err
     ok("import", "interactions", str(file), "--skip-invalid")
     assert rows(cn, "SELECT text, duration_minutes FROM interactions") == [("2026", 90)]
+
+
+def test_a_rejects_file_writes_a_json_number_as_the_input_wrote_it(cn, tmp_path):
+    """The rejects file wrote the refused `1.23457e+11` as `123457000000.0`, another number
+    than the one its reason quotes; it is now the file's own text, a JSON number still."""
+    file = _write(tmp_path, ['{"name": "A", "external_id": 1.23457e+11, "notes": [2.50]}'], "jsonl")
+    rejects = tmp_path / "rejects.jsonl"
+    ok("import", "customers", str(file), "--skip-invalid", "--rejects", str(rejects))
+    text = rejects.read_text(encoding="utf-8")
+    assert '"record": {"name": "A", "external_id": 1.23457e+11, "notes": [2.50]}}' in text, text
+    assert json.loads(text)["record"]["external_id"] == 1.23457e11

@@ -278,7 +278,33 @@ class _Rejects:
         if "\x00vcard" in record:
             clean["vcard"] = record["\x00vcard"][1]
         line = {"reject_line": number, "reject_reason": reason, "record": clean}
-        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.out.write(_as_written(line) + "\n")
+
+
+def _as_written(value: Any) -> str:
+    """`value` as JSON, its numbers as the input file wrote them (text.JsonNumber: the
+    `1.23457e+11` a refusal quotes, not the float's `123457000000.0`)."""
+    import uuid
+
+    from crmcli.core.text import JsonNumber
+
+    numbers: list[str] = []
+    mark = uuid.uuid4().hex  # no text of the file holds it: only a number's place is marked
+
+    def marked(item: Any) -> Any:
+        if isinstance(item, JsonNumber):
+            numbers.append(item.text)
+            return f"{mark}{len(numbers) - 1}"
+        if isinstance(item, dict):
+            return {k: marked(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [marked(v) for v in item]
+        return item
+
+    text = json.dumps(marked(value), ensure_ascii=False)
+    if not numbers:
+        return text
+    return re.sub(rf'"{mark}(\d+)"', lambda m: numbers[int(m[1])], text)
 
 
 class _Reading(Progress):
