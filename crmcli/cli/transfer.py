@@ -287,7 +287,33 @@ class _Rejects:
         if "\x00vcard" in record:
             clean["vcard"] = record["\x00vcard"][1]
         line = {"reject_line": number, "reject_reason": reason, "record": clean}
-        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        self.out.write(_as_written(line) + "\n")
+
+
+def _as_written(value: Any) -> str:
+    """`value` as JSON, its numbers as the input file wrote them (text.JsonNumber: the
+    `1.23457e+11` a refusal quotes, not the float's `123457000000.0`)."""
+    import uuid
+
+    from crmcli.core.text import JsonNumber
+
+    numbers: list[str] = []
+    mark = uuid.uuid4().hex  # no text of the file holds it: only a number's place is marked
+
+    def marked(item: Any) -> Any:
+        if isinstance(item, JsonNumber):
+            numbers.append(item.text)
+            return f"{mark}{len(numbers) - 1}"
+        if isinstance(item, dict):
+            return {k: marked(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [marked(v) for v in item]
+        return item
+
+    text = json.dumps(marked(value), ensure_ascii=False)
+    if not numbers:
+        return text
+    return re.sub(rf'"{mark}(\d+)"', lambda m: numbers[int(m[1])], text)
 
 
 class _Reading(Progress):
@@ -502,6 +528,7 @@ def _import(
         out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
     for warning in summary.warnings:
         out.warn(warning)
+    _card_notes(out, source.records)
     spanning = getattr(source.records, "spanning", None)
     if spanning is not None and spanning.count:  # a stray quote may have swallowed a row
         out.warn(_spanning_said(source.name, spanning))
@@ -513,6 +540,27 @@ def _import(
     out.note(_summary_line(summary, dry_run))
     if summary.rejected and rejects is None:  # --skip-invalid: why, or the rows are lost unread
         _skipped(out, summary, dry_run=dry_run)
+
+
+def _card_notes(out: Any, records: Any) -> None:
+    """What the cards of a vCard file gave that crm does not import as fields
+    (vcards.Cards): a warning for the later values of a property crm keeps one of, lost
+    to crm; a note for the properties kept in the stored card alone."""
+    later = getattr(records, "later", None)
+    if later:
+        said = _(
+            "not imported: the later {properties} of a card that gives one more than once "
+            "(crm keeps one, the first), in the cards numbered {numbers}"
+        )
+        numbers = sorted({n for cards in later.values() for n in cards})
+        out.warn(said.format(properties=_(", ").join(later), numbers=id_list(numbers)))
+    aside = getattr(records, "aside", None)
+    if aside:
+        said = _(
+            "Kept in the stored card only, not shown by crm: {properties} (crm export "
+            "customers --format vcard writes them again)"
+        )
+        out.note(said.format(properties=_(", ").join(aside)))
 
 
 def _spanning_said(name: str, spanning: Any) -> str:

@@ -14,13 +14,32 @@ from crmcli.core.errors import InvalidInput
 from crmcli.core.i18n import N_, Said, _, current
 
 
-def parse_json(text: str) -> Any:
+class JsonNumber(float):
+    """A JSON number written with a fraction or an exponent (`123.0`, `1.23457e+11`,
+    `0.30000000000000004`): a float that remembers how the file wrote it (`text`, also its
+    str), so an import reads the digits the file has, never the float's repr
+    (`123457000000.0`) nor its binary value. A whole number without them is a Python int,
+    exact already."""
+
+    text: str
+
+    def __new__(cls, text: str) -> JsonNumber:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def parse_json(text: str, *, numbers: bool = False) -> Any:
     """json.loads, except that a document nested too deeply for Python's parser (an import
     of `[[[[...` 100,000 levels deep) raises the JSONDecodeError of any other malformed
     input ("nested too deeply") instead of a RecursionError, so every reader of user JSON
-    refuses it as the bad input it is."""
+    refuses it as the bad input it is. `numbers`: a number with a fraction or an exponent
+    is a JsonNumber, as written."""
     try:
-        return json.loads(text)
+        return json.loads(text, parse_float=JsonNumber) if numbers else json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 

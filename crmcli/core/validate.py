@@ -876,10 +876,24 @@ def mask_in_text(text: str) -> str:
 _SCIENTIFIC = re.compile(r"[+-]?\d(?:[.,]\d{1,14})?[eE]\+\d{2,3}")  # 1,23457E+11: German
 
 
-def not_scientific(field: str, value: str) -> str:
+# A JSON number in exponent form, as a program writes a float too large or too small to
+# show in full (JavaScript past 1e21, Python past 1e16, a spreadsheet's 1.23457E+11 turned
+# into JSON): whatever its size, the digits it stood for may not all be there.
+_EXPONENT = re.compile(r"-?\d+(?:\.\d+)?[eE][+-]?\d+")
+
+
+def not_scientific(field: str, value: str, *, number: bool = False) -> str:
     """`value` (a key or a code: an external id, a field) unless a spreadsheet wrote it in
     scientific notation: `1.23457E+11` stood for a customer number whose last digits are
-    lost, and two customers so written are one key (InvalidInput)."""
+    lost, and two customers so written are one key (InvalidInput). `number`: `value` is a
+    JSON number as the file wrote it, refused in any exponent form (`1e3`, `5E-7`)."""
+    if number and _EXPONENT.fullmatch(value):
+        raise InvalidInput(
+            _(
+                "invalid {field} {value}: a JSON number in exponent form, whose last digits "
+                "may be lost; write it in the file as a string with all its digits"
+            ).format(field=_(field), value=value)
+        )
     if _SCIENTIFIC.fullmatch(value.strip()):
         raise InvalidInput(
             _(
@@ -889,6 +903,24 @@ def not_scientific(field: str, value: str) -> str:
             ).format(field=_(field), value=value.strip())
         )
     return value
+
+
+def json_number(field: str, number: str, *, key: bool) -> str:
+    """The text of a text field (`field`) that a JSON number with a fraction or an exponent
+    (`number`, as the file wrote it) gives: its digits when it is whole (`123.0`: `123`),
+    else as written (`2.5`). Refused (InvalidInput): any exponent form (`not_scientific`),
+    and in a `key` (an id, a phone, a national ID) any fraction at all, `.0` too: a program
+    that held a code of digits as a float may have lost the last ones."""
+    not_scientific(field, number, number=True)
+    if key:
+        raise InvalidInput(
+            _(
+                "invalid {field} {value}: a JSON number with a decimal point, where digits "
+                "are expected; write it in the file as a string with all its digits"
+            ).format(field=_(field), value=number)
+        )
+    whole, _dot, fraction = number.partition(".")
+    return whole if not fraction.strip("0") else number
 
 
 def national_id_in(text: str, today: date) -> str | None:

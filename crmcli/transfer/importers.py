@@ -33,7 +33,7 @@ from crmcli.core import clock, validate
 from crmcli.core.errors import InvalidInput, NotFound
 from crmcli.core.i18n import _, current
 from crmcli.core.progress import READING, SILENT, Progress
-from crmcli.core.text import parse_json, plural, row_said
+from crmcli.core.text import JsonNumber, parse_json, plural, row_said
 from crmcli.core.vocabulary import (
     PROVINCES,
     choices_glossed,
@@ -635,20 +635,72 @@ def field_name(header: str) -> str:
     return name
 
 
-def _strings(value: Any) -> list[str]:
-    """A record's value as a list of strings (a JSON list gives one per item, a nested list
-    or object its JSON text; null and '' are nothing)."""
+def _strings(value: Any, column: str = "", target: str = "") -> list[str]:
+    """A record's value (`column`'s, read as `target`) as a list of strings: a JSON list
+    gives one per item where `target` takes several (LISTS); null and '' are nothing; a
+    JSON number is the text the file wrote (`json_text`). Raises InvalidInput, naming
+    `column`, for JSON no text holds as it is: true or false where no yes-or-no is read, an
+    object, a list inside a list, a list of several values where one is read."""
     if isinstance(value, list):
-        nested = (json.dumps(v, ensure_ascii=False) if isinstance(v, list) else v for v in value)
-        return [s for v in nested for s in _strings(v)]
+        if any(isinstance(v, (list, dict)) for v in value):
+            raise InvalidInput(
+                _("{column} holds a JSON list or object inside a list, not text").format(
+                    column=column
+                )
+            )
+        out = [s for v in value for s in _strings(v, column, target)]
+        if len(out) > 1 and target not in LISTS:
+            raise InvalidInput(
+                _("{column} is a JSON list of {count} values, where one is read").format(
+                    column=column, count=len(out)
+                )
+            )
+        return out
     if value is None:
         return []
     if isinstance(value, bool):
+        if target not in BOOLEANS:
+            raise InvalidInput(
+                _(
+                    "{column} is JSON {value}, not text; write it in the file as a string "
+                    'if "{value}" is meant'
+                ).format(column=column, value="true" if value else "false")
+            )
         return ["true" if value else "false"]
     if isinstance(value, dict):
-        return [json.dumps(value, ensure_ascii=False)]
+        raise InvalidInput(_("{column} is a JSON object, not text").format(column=column))
+    if isinstance(value, JsonNumber):
+        return [json_text(column, target, value.text)]
     text = str(value)
     return [text] if text.strip() else []
+
+
+# The targets of which a JSON list gives several values (a customer's phones, notes joined);
+# of any other, it is refused (`_strings`) rather than read as its first value alone.
+LISTS = frozenset({"phone", "mobile", "email", "tags", "notes", "fields", "related"})
+BOOLEANS = frozenset({"is_refund"})  # a JSON true or false is read as yes or no
+# Numbers (crmcli.core.money, quantities, days): a JSON number is read as the decimal the
+# file wrote, never through a float (0.1 stays 0.1; 0.30000000000000004, the sum of 0.1 and
+# 0.2 as a float, is what it says, and refused as an amount of too many decimals).
+NUMBERS = frozenset({"amount", "unit_price", "quantity", "duration", "cadence_days"})
+# Codes of digits: a JSON number with a decimal point or an exponent in one is refused, the
+# float a program held it as may have lost its last digits (validate.json_number).
+CODES = frozenset({
+    "id", "external_id", "phone", "mobile", "national_id", "customer", ALSO, "referred_by",
+    "order_ref", "field:postal_code",
+})  # fmt: skip
+
+
+def json_text(column: str, target: str, number: str) -> str:
+    """A JSON number written `number` with a fraction or an exponent, as `target` reads it:
+    the exact decimal for a number (`1e3`: `1000`, `2.0`: `2`, `19.90` as it is), else
+    validate.json_number's text."""
+    if target in NUMBERS:
+        from decimal import Decimal
+
+        exact = Decimal(number)  # the digits as written, the exponent placing them
+        return str(int(exact)) if exact == exact.to_integral_value() else format(exact, "f")
+    return validate.json_number(column, number, key=target in CODES)
 
 
 # The fields whose values are numbers, codes and dates, never text: there a cell's leading
@@ -674,8 +726,10 @@ def unquoted(target: str, value: str) -> str:
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
-    """The record's values by target, in column order (a number's guard dropped, unquoted)."""
+    """The record's values by target, in column order (a number's guard dropped, unquoted).
+    Raises InvalidInput naming every value of JSON no text holds (`_strings`), at once."""
     out: dict[str, list[str]] = {}
+    bad: list[str] = []
     for column, value in record.items():
         if column in (ERROR_KEY, VCARD_KEY):
             continue
@@ -685,19 +739,26 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
         if target == "related" and isinstance(value, list):  # JSON input: a real list
             out.setdefault(target, []).append(json.dumps(value, ensure_ascii=False))
             continue
+        pairs = [(column, target, value)]
         if target == "fields" and isinstance(value, dict):
-            for key, item in value.items():
-                out.setdefault(f"field:{key}", []).extend(_strings(item))
-            continue
-        values = _strings(value)
-        if values:
-            out.setdefault(target, []).extend(unquoted(target, v) for v in values)
+            pairs = [(f"{column}.{k}", f"field:{k}", v) for k, v in value.items()]
+        for said, name, item in pairs:
+            try:
+                values = _strings(item, said, name)
+            except InvalidInput as exc:
+                bad.append(exc.message)
+                continue
+            if values:
+                out.setdefault(name, []).extend(unquoted(name, v) for v in values)
+    if bad:
+        raise InvalidInput(_("; ").join(bad))
     return out
 
 
 def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
     """The first value of each target: the fast path of purchases, a million rows a file."""
     out: dict[str, str] = {}
+    bad: list[str] = []
     cache = mapper._cache
     for column, value in record.items():
         target = cache[column] if column in cache else mapper.target(column)
@@ -711,9 +772,15 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             if value and not value.isspace():  # "" in JSON is no value, as in a CSV
                 out[target] = unquoted(target, value) if value[0] == "'" else value
         else:
-            values = _strings(value)
+            try:
+                values = _strings(value, column, target)
+            except InvalidInput as exc:
+                bad.append(exc.message)
+                continue
             if values:
                 out[target] = unquoted(target, values[0])
+    if bad:  # every value of JSON no text holds, at once, as gather says them
+        raise InvalidInput(_("; ").join(bad))
     return out
 
 
@@ -845,7 +912,11 @@ class Importer:
 
     def reject(self, number: int, record: Record, reason: str) -> None:
         if ERROR_KEY not in record:  # a row read whole: every bad value in it, on one line
-            reason = _("; ").join(dict.fromkeys([reason, *self.problems(record)]))
+            try:
+                more = self.problems(record)
+            except InvalidInput:  # JSON no field reads (gather): `reason` says it
+                more = []
+            reason = _("; ").join(dict.fromkeys([reason, *more]))
         self.summary.rejected += 1
         if len(self.summary.problems) < 10:
             self.summary.problems.append(

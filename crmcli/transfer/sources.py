@@ -448,7 +448,7 @@ def open_records(
     else:
         from crmcli.transfer import vcards
 
-        source.records = vcards.read_cards(name, text)
+        source.records = vcards.Cards(name, text)
     return source
 
 
@@ -626,7 +626,7 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
         if not line.strip():
             continue
         try:
-            record = parse_json(line)
+            record = parse_json(line, numbers=True)
         except json.JSONDecodeError as exc:
             problem = _("not JSON: {problem} at column {column}").format(
                 problem=json_problem(exc), column=exc.colno
@@ -641,7 +641,7 @@ def _jsonl(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
 
 def _json(name: str, text: io.TextIOWrapper) -> Iterator[tuple[int, Record]]:
     try:
-        document = parse_json("".join(_decoding(name, iter(text))))
+        document = parse_json("".join(_decoding(name, iter(text))), numbers=True)
     except json.JSONDecodeError as exc:
         raise not_json(name, exc) from None
     if isinstance(document, dict):

@@ -120,9 +120,28 @@ class CardPlace(int):
         return place
 
 
-def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+class Cards:
+    """The records of a stream of vCards (`read_cards`), and, once read, what of the cards
+    crm does not import as fields, for the import's summary to say: `later`, each property
+    of which crm keeps one (SINGLE) that a card gave again with another value, with the
+    numbers of those cards; `aside`, the properties crm does not read, kept only in the
+    stored card (which the vCard export writes again)."""
+
+    def __init__(self, name: str, text: TextIO) -> None:
+        self.name, self.text = name, text
+        self.later: dict[str, list[int]] = {}
+        self.aside: dict[str, None] = {}
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return read_cards(self.name, self.text, self)
+
+
+def read_cards(
+    name: str, text: TextIO, seen: Cards | None = None
+) -> Iterator[tuple[int, dict[str, Any]]]:
     """Records (crm field names) from a stream of vCards: sources.Record, open like any
-    input file's records until the import maps them."""
+    input file's records until the import maps them. `seen` hears what each card gives
+    that crm does not import as a field (see Cards)."""
     import vobject
 
     for count, (line, card_text) in enumerate(split_cards(text), 1):
@@ -151,6 +170,12 @@ def read_cards(name: str, text: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
             continue
         card_text = converted
         record = card_record(card)
+        if seen is not None:
+            for prop in later_values(card):
+                seen.later.setdefault(prop, []).append(count)
+            for prop in card.contents:
+                if prop not in MODELLED and prop not in READ and prop not in _LABELS:
+                    seen.aside.setdefault(prop.upper())
         version = _value(card, "version") or "3.0"
         record[KEY] = (version, _normalise_newlines(card_text))
         yield number, record
@@ -549,12 +574,16 @@ def card_record(card: Any) -> dict[str, Any]:
     lunar = _text(_value(card, "x-lunar-birthday"))
     if lunar:  # crm's own: the rule of a lunar birthday, beside its Gregorian BDAY
         record["birthday_lunar"] = lunar
-    note = _text(_value(card, "note"))
-    if note:
-        record["notes"] = note
-    categories = _value(card, "categories")
-    if categories:
-        record["tags"] = categories if isinstance(categories, list) else [categories]
+    notes = [_text(item.value) for item in card.contents.get("note", [])]
+    if any(notes):  # every NOTE, in order: the import joins them, one a line
+        record["notes"] = [note for note in notes if note]
+    tags = [
+        tag
+        for item in card.contents.get("categories", [])
+        for tag in (item.value if isinstance(item.value, list) else [item.value])
+    ]
+    if tags:  # every CATEGORIES property's
+        record["tags"] = tags
     gender = _text(_value(card, "gender") or _value(card, "x-gender")).split(";")[0].casefold()
     if gender in _GENDERS:
         record["gender"] = _GENDERS[gender]
@@ -587,8 +616,44 @@ def card_record(card: Any) -> dict[str, Any]:
     for item in card.contents.get("x-crm-field", []):
         key = item.params.get("X-KEY", [""])[0]
         if key and _text(item.value):
-            record[f"field:{key}"] = _text(item.value)
+            record.setdefault(f"field:{key}", _text(item.value))  # the first (later_values)
     return record
+
+
+# The properties of which a customer holds one value (the card's first is read): a card
+# that gives one again with another value (a second TITLE, a work ADR beside the home one,
+# 4.0's FN in another language) has it said by `later_values`, as a NOTE or a CATEGORIES
+# given again is joined to the first, and a TEL or an EMAIL is one more phone or email.
+SINGLE = (
+    "fn", "org", "title", "adr", "bday", "x-lunar-birthday", "gender", "x-gender", "kind",
+    *CRM_PROPERTIES.values(), "x-crm-referred-by",
+)  # fmt: skip
+# Apple's label of a grouped property (`item1.X-ABLabel:_$!<Mobile>!$_`): part of that
+# property, kept with it in the card, no property of its own to say.
+_LABELS = {"x-ablabel"}
+
+
+def later_values(card: Any) -> list[str]:
+    """The properties (as the file names them: `TITLE`, `X-CRM-FIELD;X-KEY=wechat`) that a
+    parsed card gives more than once with another value than its first, of which
+    card_record reads the first alone: the rest is not imported."""
+
+    def same(value: Any) -> Any:
+        return value.strip() if isinstance(value, str) else value
+
+    out = []
+    for name in SINGLE:
+        items = card.contents.get(name, [])
+        if any(same(i.value) != same(items[0].value) for i in items[1:]):
+            out.append(name.upper())
+    fields: dict[str, Any] = {}
+    for item in card.contents.get("x-crm-field", []):
+        key = item.params.get("X-KEY", [""])[0]
+        if key and _text(item.value):
+            first = fields.setdefault(key, _text(item.value))
+            if first != _text(item.value):
+                out.append(property_of(f"field:{key}"))
+    return list(dict.fromkeys(out))
 
 
 def _birthday(bday: str) -> str | None:
