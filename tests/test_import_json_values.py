@@ -98,9 +98,9 @@ def test_a_whole_number_in_a_text_field_is_its_digits(cn, tmp_path, fmt):
             "row 1: tags holds a JSON list or object inside a list, not text",
         ),
         (  # every such value of the row, at once
-            '{"name": "A", "external_id": false, "vip": true, "notes": 1E5}',
+            '{"name": "A", "external_id": false, "city": true, "notes": 1E5}',
             "row 1: external_id is JSON false, not text; write it in the file as a string if "
-            '"false" is meant; vip is JSON true, not text; write it in the file as a string if '
+            '"false" is meant; city is JSON true, not text; write it in the file as a string if '
             '"true" is meant; invalid notes 1E5: a JSON number in exponent form',
         ),
     ],
@@ -112,6 +112,16 @@ def test_json_no_text_field_holds_is_refused_naming_row_and_field(cn, tmp_path, 
     file = _write(tmp_path, [record], fmt)
     err = fails(2, "import", "customers", str(file), "--keep-unknown", db=cn)
     assert said in err, err
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_json_true_or_false_of_the_user_s_own_field_is_kept_as_such(cn, tmp_path, fmt):
+    # `"vip": true` of another program's export, kept with --keep-unknown, as crm keeps
+    # every field: text (a yes-or-no field of crm's own reads it; nowhere else is it read)
+    file = _write(tmp_path, ['{"name": "A", "vip": true, "fields": {"opted_in": false}}'], fmt)
+    ok("import", "customers", str(file), "--keep-unknown")
+    shown = json.loads(ok("show", "A", "-f", "json"))
+    assert (shown["fields"]["vip"], shown["fields"]["opted_in"]) == ("true", "false"), shown
 
 
 def test_json_amounts_are_read_as_written_never_through_a_float(cn, tmp_path):

@@ -659,7 +659,7 @@ def _strings(value: Any, column: str = "", target: str = "") -> list[str]:
     if value is None:
         return []
     if isinstance(value, bool):
-        if target not in BOOLEANS:
+        if target not in BOOLEANS and not target.startswith("field:"):
             raise InvalidInput(
                 _(
                     "{column} is JSON {value}, not text; write it in the file as a string "
@@ -678,7 +678,9 @@ def _strings(value: Any, column: str = "", target: str = "") -> list[str]:
 # The targets of which a JSON list gives several values (a customer's phones, notes joined);
 # of any other, it is refused (`_strings`) rather than read as its first value alone.
 LISTS = frozenset({"phone", "mobile", "email", "tags", "notes", "fields", "related"})
-BOOLEANS = frozenset({"is_refund"})  # a JSON true or false is read as yes or no
+# A JSON true or false is read as yes or no, and kept as `true` or `false` in a field of
+# the user's own (--keep-unknown: `"vip": true`); elsewhere, where text is read, refused.
+BOOLEANS = frozenset({"is_refund"})
 # Numbers (crmcli.core.money, quantities, days): a JSON number is read as the decimal the
 # file wrote, never through a float (0.1 stays 0.1; 0.30000000000000004, the sum of 0.1 and
 # 0.2 as a float, is what it says, and refused as an amount of too many decimals).
