@@ -1603,6 +1603,8 @@ def test_every_import_reads_slashed_dates_in_the_order_said(db_path, tmp_path):
     said = fails(2, "import", "customers", str(people), "--day-first")
     assert "row 3: birthday '12/31/1985' (column birthday): not a date: '12/31/1985' read " \
         "day first, as --day-first says (no such day)" in said and ids() == [1]  # fmt: skip
+    said = fails(2, "import", "customers", str(people), "--month-first", "--day-first")
+    assert said == "crm: --day-first and --month-first say two orders: give one\n"
     ok("import", "customers", str(people), "--month-first")
     assert rows(db_path, "SELECT name, birthday FROM customers ORDER BY id") == [
         ("Ann", None), ("Bea", "1985-04-03"), ("Cy", "1985-12-31")

@@ -187,3 +187,18 @@ def test_a_rejects_file_writes_a_json_number_as_the_input_wrote_it(cn, tmp_path)
     text = rejects.read_text(encoding="utf-8")
     assert '"record": {"name": "A", "external_id": 1.23457e+11, "notes": [2.50]}}' in text, text
     assert json.loads(text)["record"]["external_id"] == 1.23457e11
+
+
+def test_a_json_number_of_more_digits_than_python_reads_is_refused_in_one_line(cn, tmp_path):
+    # past 4,300 digits Python's int refuses the text: an internal error, exit 1
+    huge = "1" + "0" * 5000
+    lines = _write(tmp_path, [f'{{"customer": 1, "item": "Tea", "amount": {huge}}}'], "jsonl")
+    said = fails(2, "import", "purchases", str(lines))
+    assert "row 1: not JSON: a number of more digits than any value holds" in said, said
+    document = _write(tmp_path, [f'{{"name": "X", "external_id": {huge}}}'], "json")
+    said = fails(2, "import", "customers", str(document))
+    assert said == (
+        f"crm: {document} is not JSON: a number of more digits than any value holds at "
+        "line 1, column 1\n"
+    )
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]

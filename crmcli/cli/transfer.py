@@ -183,12 +183,17 @@ EncodingOption = Annotated[
     ),
 ]
 DayFirstOption = Annotated[
-    bool | None,
+    bool,
     typer.Option(
-        "--day-first/--month-first",
-        help="Read the file's slashed dates day first (4/3/2026 is 4 March) or month first "
-        "(3 April); without either, a date that reads both ways is refused.",
-        show_default=False,
+        "--day-first",
+        help="Read the file's slashed dates day first: 4/3/2026 is 4 March (without it or "
+        "--month-first, a date that reads both ways is refused).",
+    ),
+]
+MonthFirstOption = Annotated[
+    bool,
+    typer.Option(
+        "--month-first", help="Read the file's slashed dates month first: 4/3/2026 is 3 April."
     ),
 ]
 MapOption = Annotated[
@@ -404,7 +409,8 @@ def _import(
     *,
     fmt: Tables | Contacts | None,
     encoding: str | None,
-    day_first: bool | None,
+    day_first: bool,
+    month_first: bool,
     plain: bool,
     mapping: list[str] | None,
     keep_unknown: bool = False,
@@ -424,6 +430,9 @@ def _import(
 
     if dry_run and rejects is not None:
         raise InvalidInput(_("--dry-run writes nothing, not even a --rejects file: leave one out"))
+    if day_first and month_first:
+        raise InvalidInput(_("--day-first and --month-first say two orders: give one"))
+    order = "day" if day_first else "month" if month_first else "either"
     mapped = [_REPEAT_TYPED.sub(r"\1 (\2)\3", item) for item in mapping or []]
     mapper = importers.Mapper(kind, mapped, keep_unknown=keep_unknown)
     source = sources.open_records(file, fmt.value if fmt else None, encoding, guarded=not plain)
@@ -476,7 +485,6 @@ def _import(
                         on_reject=_Rejects(rejected, source, file=held is None),
                         progress=progress,
                     )
-                    order = "either" if day_first is None else "day" if day_first else "month"
                     with dates.in_order(order):
                         summary = importers.run_import(conn, kind, source.records, mapper, options)
                     if dry_run:
@@ -642,7 +650,8 @@ def import_customers(
     file: FileArgument,
     fmt: ContactsInOption = None,
     encoding: EncodingOption = None,
-    day_first: DayFirstOption = None,
+    day_first: DayFirstOption = False,
+    month_first: MonthFirstOption = False,
     plain: ExactOption = False,
     mapping: MapOption = None,
     keep_unknown: KeepUnknownOption = False,
@@ -666,9 +675,9 @@ def import_customers(
     Example: crm import customers contacts.csv --key email --map "Mobile=phone" --dry-run
     """
     _import(ctx, "customers", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            day_first=day_first, keep_unknown=keep_unknown, key=key, on_conflict=on_conflict,
-            allow_duplicate=allow_duplicate, skip_invalid=skip_invalid, rejects=rejects,
-            force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, month_first=month_first, keep_unknown=keep_unknown, key=key,
+            on_conflict=on_conflict, allow_duplicate=allow_duplicate, skip_invalid=skip_invalid,
+            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
 
 
 @import_app.command("purchases")
@@ -677,7 +686,8 @@ def import_purchases(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
-    day_first: DayFirstOption = None,
+    day_first: DayFirstOption = False,
+    month_first: MonthFirstOption = False,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -696,8 +706,9 @@ def import_purchases(
     Example: crm import purchases orders.csv --map "客户=customer" --rejects bad.csv
     """
     _import(ctx, "purchases", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
-            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, month_first=month_first, on_conflict=on_conflict,
+            skip_invalid=skip_invalid, rejects=rejects, force=force, dry_run=dry_run,
+            quiet=quiet)  # fmt: skip
 
 
 @import_app.command("interactions")
@@ -706,7 +717,8 @@ def import_interactions(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
-    day_first: DayFirstOption = None,
+    day_first: DayFirstOption = False,
+    month_first: MonthFirstOption = False,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -724,8 +736,9 @@ def import_interactions(
     Example: crm import interactions calls.jsonl --skip-invalid --rejects rejects.jsonl
     """
     _import(ctx, "interactions", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
-            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, month_first=month_first, on_conflict=on_conflict,
+            skip_invalid=skip_invalid, rejects=rejects, force=force, dry_run=dry_run,
+            quiet=quiet)  # fmt: skip
 
 
 @import_app.command("tasks")
@@ -734,7 +747,8 @@ def import_tasks(
     file: FileArgument,
     fmt: InFormatOption = None,
     encoding: EncodingOption = None,
-    day_first: DayFirstOption = None,
+    day_first: DayFirstOption = False,
+    month_first: MonthFirstOption = False,
     plain: ExactOption = False,
     mapping: MapOption = None,
     on_conflict: RecordConflictOption = "update",
@@ -752,8 +766,9 @@ def import_tasks(
     Example: crm import tasks todo.csv --map "截止日期=due_on"
     """
     _import(ctx, "tasks", file, fmt=fmt, encoding=encoding, plain=plain, mapping=mapping,
-            day_first=day_first, on_conflict=on_conflict, skip_invalid=skip_invalid,
-            rejects=rejects, force=force, dry_run=dry_run, quiet=quiet)  # fmt: skip
+            day_first=day_first, month_first=month_first, on_conflict=on_conflict,
+            skip_invalid=skip_invalid, rejects=rejects, force=force, dry_run=dry_run,
+            quiet=quiet)  # fmt: skip
 
 
 @import_app.command("all")

@@ -34,14 +34,21 @@ class JsonNumber(float):
 
 def parse_json(text: str, *, numbers: bool = False) -> Any:
     """json.loads, except that a document nested too deeply for Python's parser (an import
-    of `[[[[...` 100,000 levels deep) raises the JSONDecodeError of any other malformed
-    input ("nested too deeply") instead of a RecursionError, so every reader of user JSON
-    refuses it as the bad input it is. `numbers`: a number with a fraction or an exponent
+    of `[[[[...` 100,000 levels deep) or holding a whole number of too many digits for
+    Python's int (4,300) raises the JSONDecodeError of any other malformed input instead
+    of a RecursionError or a ValueError, so every reader of user JSON refuses it as the bad
+    input it is. `numbers`: a number with a fraction or an exponent
     is a JsonNumber, as written."""
     try:
         return json.loads(text, parse_float=JsonNumber) if numbers else json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # a whole number of over 4,300 digits, past Python's limit for one
+        raise json.JSONDecodeError(
+            "a number of more digits than any value holds", text, 0
+        ) from None
 
 
 def csv_rows(
