@@ -78,8 +78,8 @@ def test_what_a_card_gives_that_crm_keeps_one_of_is_said_not_dropped(cn, tmp_pat
     err = imported(_file(tmp_path, APPLE, ANDROID, FOUR))
     lines = err.splitlines()
     assert (
-        "crm: warning: not imported: the later ADR, TITLE, FN of a card that gives one more "
-        "than once (crm keeps one, the first), in the cards numbered 1 2 3"
+        "crm: warning: not imported: the later values of a property a card gives more than "
+        "once, of which crm keeps the first: ADR in card 1; TITLE in card 2; FN in card 3"
     ) in lines, err
     assert (
         "Kept in the stored card only, not shown by crm: URL, X-SOCIALPROFILE, "
@@ -116,6 +116,22 @@ def test_a_card_that_repeats_nothing_crm_drops_imports_without_a_word_more(cn, t
         "X-CRM-FIELD;X-KEY=wechat:han2\r\nEND:VCARD\r\n"
     )
     err = imported(_file(tmp_path, fields))
-    assert "the later X-CRM-FIELD;X-KEY=wechat of a card" in err, err
+    assert "keeps the first: X-CRM-FIELD;X-KEY=wechat in card 1" in err, err
     shown = json.loads(ok("show", "Han Mei", "--format", "json"))
     assert shown["fields"] == {"wechat": "han1"}
+
+
+def test_the_cards_of_a_property_kept_once_are_counted_past_the_first_ten(cn, tmp_path):
+    # 300 cards of two addresses each: one warning of 1,200 characters named every card
+    cards = "".join(
+        f"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:P{i}\r\nADR;TYPE=HOME:;;1 St;Town;;;\r\n"
+        f"ADR;TYPE=WORK:;;2 St;City;;;\r\nEND:VCARD\r\n"
+        for i in range(1, 301)
+    )
+    file = tmp_path / "many.vcf"
+    file.write_text(cards, encoding="utf-8")
+    err = imported(file, "-q")
+    assert err == (
+        "crm: warning: not imported: the later values of a property a card gives more than "
+        "once, of which crm keeps the first: ADR in cards 1 2 3 4 5 6 7 8 9 10, and 290 more cards\n"
+    )

@@ -555,13 +555,26 @@ def _card_notes(out: Any, records: Any) -> None:
     (vcards.Cards): a warning for the later values of a property crm keeps one of, lost
     to crm; a note for the properties kept in the stored card alone."""
     later = getattr(records, "later", None)
-    if later:
+    if later:  # each property with its first cards: a file of thousands is one short line
         said = _(
-            "not imported: the later {properties} of a card that gives one more than once "
-            "(crm keeps one, the first), in the cards numbered {numbers}"
+            "not imported: the later values of a property a card gives more than once, of "
+            "which crm keeps the first: {listing}"
         )
-        numbers = sorted({n for cards in later.values() for n in cards})
-        out.warn(said.format(properties=_(", ").join(later), numbers=id_list(numbers)))
+        shown = 10
+        listing = _("; ").join(
+            (
+                _("{property} in card {numbers}")
+                if len(cards) == 1
+                else _("{property} in cards {numbers}")
+            ).format(property=prop, numbers=id_list(cards[:shown]))
+            + (
+                _(", and {count} more cards").format(count=len(cards) - shown)
+                if cards[shown:]
+                else ""
+            )
+            for prop, cards in later.items()
+        )
+        out.warn(said.format(listing=listing))
     aside = getattr(records, "aside", None)
     if aside:
         said = _(
