@@ -1637,7 +1637,7 @@ def test_two_columns_of_one_purchase_field_are_named_with_the_one_each_row_kept(
     assert code == 0 and sorted(r[9][:10] for r in lines[1:]) == ["2026-11-01", "2026-11-04"]
     assert stderr.startswith(
         "Columns Date, Paid at each give purchased_at: a row keeps the first of them that is "
-        'not empty, in that order; to read one alone, skip the other: --map "Paid at=-"\n'
+        'not empty, in that order; to read Date alone: --map "Paid at=-"\n'
     ), stderr
     monkeypatch.setenv("CRM_DB", str(tmp_path / "shop-True.db"))
     file = tmp_path / "p.csv"
@@ -1651,7 +1651,44 @@ def test_two_columns_of_one_interaction_field_are_named(db_path, tmp_path):
     calls.write_text("customer,kind,text,date,time\nA1,call,hi,2026-11-01,2026-11-02\n", "utf-8")
     said = crm("import", "interactions", str(calls)).stderr
     assert said.startswith("Columns date, time each give occurred_at: a row keeps the first")
-    assert 'skip the other: --map "time=-"' in said
+    assert 'to read date alone: --map "time=-"\n' in said
+    todo = tmp_path / "todo.csv"  # three: every one but the first is skipped to read it alone
+    todo.write_text("customer,text,todo,task,due\nA1,a,b,c,2026-12-20\n", encoding="utf-8")
+    said = crm("import", "tasks", str(todo)).stderr
+    assert 'to read text alone: --map "todo=-" --map "task=-"\n' in said, said
+
+
+def test_json_keys_of_one_field_are_named_only_when_one_record_gives_both(db_path, tmp_path):
+    # a JSON file has no header: a record with `date` and another with `paid_at` lose nothing
+    ok("add", "Ann")
+    apart = tmp_path / "apart.jsonl"
+    apart.write_text(
+        '{"customer": 1, "item": "a", "amount": 5, "date": "2026-11-01"}\n'
+        '{"customer": 1, "item": "b", "amount": 5, "paid_at": "2026-11-02"}\n', "utf-8"
+    )  # fmt: skip
+    said = crm("import", "purchases", str(apart), "--dry-run").stderr
+    assert said.startswith("Dry run, nothing written: purchases would be 2 inserted"), said
+    both = tmp_path / "both.json"
+    both.write_text(
+        '[{"customer": 1, "item": "a", "amount": 5, "date": "2026-11-01"},'
+        '{"customer": 1, "item": "b", "amount": 5, "date": "2026-11-02", "paid_at": '
+        '"2026-11-03"}]', "utf-8"
+    )  # fmt: skip
+    said = crm("import", "purchases", str(both), "--dry-run").stderr
+    assert said.startswith("Columns date, paid_at each give purchased_at: a row keeps"), said
+
+
+def test_a_json_refusal_of_a_negative_refund_names_the_record_s_own_key(db_path, tmp_path):
+    ok("add", "Ann")
+    file = tmp_path / "r.jsonl"
+    file.write_text(
+        '{"customer": 1, "item": "a", "amount": -5, "date": "2026-11-01", "退款": "否"}\n'
+        '{"customer": 1, "item": "b", "amount": -5, "date": "2026-11-01", "refund": false}\n',
+        "utf-8",
+    )
+    said = fails(2, "import", "purchases", str(file), "--dry-run")
+    assert "row 1: amount '-5' is negative, a refund, but its '退款' cell says '否'" in said
+    assert "row 2: amount '-5' is negative, a refund, but its 'refund' cell says 'false'" in said
 
 
 def test_plain_purchase_rows_are_checked_without_python_per_row(cn, tmp_path, monkeypatch):
@@ -4174,3 +4211,16 @@ def test_a_file_of_one_line_lists_a_hundred_of_its_columns_and_counts_the_rest(d
         assert len(notes) == 1 and said in notes[0], result.stderr
         assert "潜在客户 (2)" in notes[0] or "潜在客户（第2个）" in notes[0], notes
     assert json.loads(ok("list", "-f", "json")) == []
+
+
+@pytest.mark.parametrize("columns", [60, 70, 80])
+def test_the_map_a_note_suggests_stays_whole_on_a_narrow_terminal(db_path, tmp_path, columns):
+    # at 80 columns `--map "Paid` ended a line and `at=-"` began the next: copied, it broke
+    from tests.test_terminal import on_screen
+
+    ok("add", "Ann")
+    file = tmp_path / "two.csv"
+    file.write_text("customer,item,amount,Date,Paid at\n1,A,1,2026-11-01,2026-11-02\n", "utf-8")
+    code, lines = on_screen("import", "purchases", str(file), "--dry-run", columns=columns)
+    assert code == 0 and any('--map "Paid at=-"' in line for line in lines), lines
+    assert all(len(line) <= columns for line in lines), lines

@@ -529,11 +529,14 @@ def _import(
             if kind == "customers"
             else _(
                 "Columns {columns} each give {field}: a row keeps the first of them that is not "
-                'empty, in that order; to read one alone, skip the other: --map "{last}=-"'
+                "empty, in that order; to read {first} alone: {skipped}"
             )
         )
         listing = columns_said(columns, source.columns)
-        out.note(said.format(columns=listing, field=fields_glossed([target]), last=last))
+        skipped = " ".join(f'--map "{column}=-"' for column in columns[1:])
+        glossed = fields_glossed([target])
+        out.note(said.format(columns=listing, field=glossed, last=last, first=columns[0],
+                             skipped=skipped))  # fmt: skip
     for warning in summary.warnings:
         out.warn(warning)
     _card_notes(out, source.records)

@@ -381,6 +381,9 @@ class Mapper:
         self.numbering: list[str] = []  # the columns of row numbers (ROW_NUMBERS)
         self.positions: dict[str, int] = {}  # a column without a header -> its place (1...)
         self._cache: dict[str, str | None] = {}
+        # the fields two keys of one record gave values (JSON, which has no header: its
+        # keys are of every record, and `read_first` names only what one record met)
+        self.together: set[str] = set()
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
         for item in overrides:
@@ -524,14 +527,17 @@ class Mapper:
                     said.format(listing=_(", ").join(both[:-1]), last=both[-1], target=target)
                 )
 
-    def read_first(self, columns: list[str]) -> list[tuple[str, list[str], str]]:
+    def read_first(
+        self, columns: list[str], met: set[str] | None = None
+    ) -> list[tuple[str, list[str], str]]:
         """The fields that two or more of `columns` give (a customer's 城市 beside 市, 省份
         beside 所在地区's province; a purchase's Date beside Paid at): (field, its columns in
         the order a row reads them, the first not empty kept, and the column whose value a
         row loses first: the last of its own columns, or the place cell when only one column
         of its own is there), for the summary to name, as it names ignored columns. A field
         that keeps every column (phones, tags, notes), refuses two (ONE_COLUMN) or checks
-        that they agree (a line's customer) is none of them."""
+        that they agree (a line's customer) is none of them; nor, when `met` is given (the
+        fields two keys of one JSON record gave), a field not in it."""
         by_field: dict[str, list[str]] = {}
         places = []  # 所在地区 gives a part only where no column of its own did: read last
         for column in columns:
@@ -542,6 +548,8 @@ class Mapper:
                 by_field.setdefault(target, []).append(column)  # columns must agree (ALSO)
         found = []
         for target, own in by_field.items():
+            if met is not None and target not in met:
+                continue
             read = own + places if target in ("region", "city", "field:district") else own
             if len(read) > 1:  # 城市, 市, 所在地区: 市 loses to 城市; 所在地区 fills only gaps
                 found.append(
@@ -751,6 +759,8 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
                 bad.append(exc.message)
                 continue
             if values:
+                if name in out:
+                    mapper.together.add(name)
                 out.setdefault(name, []).extend(unquoted(name, v) for v in values)
     if bad:
         raise InvalidInput(_("; ").join(bad))
@@ -768,6 +778,8 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             continue
         if target in out:  # a second column of the same target: only a customer's counts
             if target != "customer" or ALSO in out:
+                if value is not None and value != "":
+                    mapper.together.add(target)
                 continue
             target = ALSO
         if type(value) is str:
@@ -2707,7 +2719,7 @@ class PurchaseImporter(Importer):
             values = gather_first(self.mapper, record)
             if (no_date := self.undated(record, values, "purchased_at")) is not None:
                 raise InvalidInput(no_date)
-            line = self.line(values)
+            line = self.line(values, record)
             if "id" in values:  # a row of our own export may be a line already here
                 existing = self.same_record(values["id"], values.get("created_at"))
                 if existing is not None:
@@ -2740,7 +2752,7 @@ class PurchaseImporter(Importer):
         changed = purchases.update_purchase(self.conn, purchase_id, values)
         return "updated" if changed else "unchanged"
 
-    def line(self, values: dict[str, str]) -> Any:
+    def line(self, values: dict[str, str], record: Record | None = None) -> Any:
         get = values.get
         ref = get("customer")
         if ref is None:
@@ -2757,7 +2769,7 @@ class PurchaseImporter(Importer):
         said = get("is_refund")
         refund = self.refund(said)
         if not refund:
-            self.unrefunded(get("amount"), said, get("currency"))
+            self.unrefunded(get("amount"), said, get("currency"), record)
         qty = get("quantity")
         raw = purchases.LineInput(
             item=item,
@@ -2802,7 +2814,9 @@ class PurchaseImporter(Importer):
                 checks.append(partial(money.parse, get(name), explicit, default=code))
                 checks.append(partial(self.grouped, get(name)))
         if get("amount") is not None and get("is_refund") is not None:
-            checks.append(partial(self.unrefunded, get("amount"), get("is_refund"), explicit))
+            checks.append(
+                partial(self.unrefunded, get("amount"), get("is_refund"), explicit, record)
+            )
         said = {
             "item": context.item, "quantity": purchases.parse_quantity, "purchased_at":
             context.time, "category": context.category, "payment": context.payment,
@@ -2831,9 +2845,12 @@ class PurchaseImporter(Importer):
                 )
             )
 
-    def unrefunded(self, amount: str | None, said: str | None, currency: str | None) -> None:
-        """Refuse a negative amount whose is_refund cell says no (InvalidInput): the line
-        would be a refund that its own row says it is not. An empty cell says nothing."""
+    def unrefunded(
+        self, amount: str | None, said: str | None, currency: str | None, record: Record | None
+    ) -> None:
+        """Refuse a negative amount whose is_refund cell says no (InvalidInput), naming the
+        column (of `record`, a JSON record's own key): the line would be a refund that its
+        own row says it is not. An empty cell says nothing."""
         from crmcli.core import money
 
         if amount is None or said is None or not said.strip() or truth(said, "is_refund"):
@@ -2845,13 +2862,18 @@ class PurchaseImporter(Importer):
             return
         if given.minor >= 0:
             return
+        target = self.mapper.target  # the record's own column, the first given (as read)
+        given = (
+            c for c, v in (record or {}).items() if v not in (None, "") and target(c) == "is_refund"
+        )
+        column = next(given, self.column("is_refund"))
         raise InvalidInput(
             _(
                 "amount {amount!r} is negative, a refund, but its {column!r} cell says "
                 "{said!r}: drop the minus sign, or mark the row a refund"
             ).format(
                 amount=amount.strip(),
-                column=self.column("is_refund"),
+                column=column,
                 said=said.strip(),
             )
         )
@@ -3230,7 +3252,9 @@ def run_import(
             summary = importer.run(records)
     else:
         summary = importer.run(records)
-    summary.read_first = mapper.read_first(mapper.seen())
+    # a file's columns are in every row, a JSON record's keys not: of JSON, what one met
+    met = None if isinstance(records, Rows) else mapper.together
+    summary.read_first = mapper.read_first(mapper.seen(), met)
     if summary.rejected and not options.skip_invalid:
         said = (
             _(
