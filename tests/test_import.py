@@ -11,7 +11,7 @@ import re
 import sqlite3
 import stat
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1643,6 +1643,50 @@ def test_two_columns_of_one_purchase_field_are_named_with_the_one_each_row_kept(
     file = tmp_path / "p.csv"
     said = crm("import", "purchases", str(file), "--map", "Date=-", "--dry-run").stderr
     assert said.startswith("Dry run, nothing written: purchases would be 2 inserted"), said
+
+
+@pytest.mark.parametrize(
+    ("clock", "moment"),
+    [
+        ("10:30", "2026-11-01T10:30"), ("10:30:15", "2026-11-01T10:30"),
+        ("3:05 PM", "2026-11-01T15:05"), ("3pm", "2026-11-01T15:00"),
+        ("下午3点", "2026-11-01T15:00"), ("15点30分", "2026-11-01T15:30"),
+        ("9点半", "2026-11-01T09:30"), ("", "2026-11-01T00:00"),
+    ],
+)  # fmt: skip
+def test_a_day_and_its_time_of_day_in_two_columns_are_one_moment(
+    tmp_path, monkeypatch, clock, moment
+):
+    # 日期 and 时间, Date and Time: the time was dropped and the line dated at midnight
+    text = f"customer,item,amount,日期,时间\nC-1,Cup,5,2026-11-01,{clock}\n"
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text)
+    assert by_sets == by_rows
+    code, stderr, lines, _, _ = by_sets
+    local = datetime.fromisoformat(lines[1][9]).astimezone().strftime("%Y-%m-%dT%H:%M")
+    assert (code, local) == (0, moment), stderr
+    if clock:  # joined: nothing lost, nothing to say
+        assert stderr.startswith("Imported purchases: 1 inserted"), stderr
+
+
+def test_a_time_beside_a_day_that_has_its_own_is_named_as_lost(tmp_path, monkeypatch):
+    text = "customer,item,amount,date,time\nC-1,Cup,5,2026-11-01,10:30\n" \
+        "C-1,Cup,6,2026-11-02 09:00,11:00\n"  # fmt: skip
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text)
+    assert by_sets == by_rows
+    code, stderr, lines, _, _ = by_sets
+    kept = sorted(datetime.fromisoformat(r[9]).astimezone().strftime("%d %H:%M") for r in lines[1:])
+    assert (code, kept) == (0, ["01 10:30", "02 09:00"])
+    assert stderr.startswith("Columns date, time each give purchased_at: a row keeps the first")
+
+
+def test_a_call_s_day_and_time_in_two_json_keys_are_one_moment(db_path, tmp_path):
+    ok("add", "Ann")
+    file = tmp_path / "calls.jsonl"
+    file.write_text('{"customer": 1, "kind": "call", "text": "hi", "日期": "2026-11-02", '
+                    '"时间": "下午3点"}\n', "utf-8")  # fmt: skip
+    assert crm("import", "interactions", str(file)).stderr.startswith("Imported interactions")
+    (at,) = rows(db_path, "SELECT occurred_at FROM interactions")[0]
+    assert datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-02 15:00"
 
 
 def test_two_columns_of_one_interaction_field_are_named(db_path, tmp_path):
@@ -3844,6 +3888,14 @@ def test_any_birthday_is_a_date_or_refused_as_a_birthday(typed):
             or typed.strip().casefold().startswith(("lunar", "农历", "阴历"))
         ), message
         assert "tomorrow" not in message.replace(typed.strip(), ""), message  # as typed
+
+
+@pytest.mark.parametrize("typed", ["0H", "-2h", "in 30 minutes", "2小时前"])
+def test_a_birthday_counted_in_hours_is_told_how_a_birthday_is_written(db_path, typed):
+    # `0H` (hypothesis found it) was told to count in days or write today, tomorrow, fri
+    said = fails(2, "add", "Ann", "--birthday", typed)
+    assert said.startswith(f"crm: birthday '{typed}' is not a date; write a birthday as "), said
+    assert "tomorrow" not in said
 
 
 def test_a_birthday_column_met_twice_names_the_one_the_value_came_from(cn, tmp_path):

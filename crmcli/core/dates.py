@@ -111,6 +111,8 @@ MONTHS = {
 }
 DAY_NAMES = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
+# What a day counted in hours or minutes (`2小时前` where a day is wanted) is told to write.
+IN_DAYS = N_("count in days (in 3 days, 2 days ago, +3d) or name the day (today, tomorrow, fri)")
 HELP = N_(
     "use a day such as 2026-11-22, Jan 5, 11月22日, today, tomorrow, fri, next fri, in 3 days, "
     "+3d or -2w, optionally with a time such as 15:00, 3pm or 下午3点 (see docs/conventions.md)"
@@ -315,10 +317,8 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     if re.fullmatch(_ZH_MOMENT, day_text) or re.fullmatch(_CLOCK_OFFSET, day_text.lower()):
         raise InvalidInput(  # 2小时前 where a day is wanted: no day at all
             _(
-                "not a date: {text!r} counts hours or minutes, but a day is wanted here; "
-                "count in days (in 3 days, 2 days ago, +3d) or name the day (today, tomorrow, "
-                "fri)"
-            ).format(text=text.strip())
+                "not a date: {text!r} counts hours or minutes, but a day is wanted here; {forms}"
+            ).format(text=text.strip(), forms=_(IN_DAYS))
         )
     part = re.fullmatch(rf"(.+?)\s*(?:{_ZH_PARTS})", _day_parts(day_text))
     if part and not option:  # --due 今晚, 明天下午: that day

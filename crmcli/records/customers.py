@@ -356,7 +356,9 @@ class BadBirthday(InvalidInput):
         # and a day said relative to today (`monday`: which week?) the birthday's forms
         if reason is not None and self.value and _(dates.HELP) not in reason:
             reason = None if self.day is None and _relative(value, today) else reason
-        self.reason = None if self.value and reason and _(dates.HELP) in reason else reason
+        # the forms of a day said relative to now (today, in 3 days) are not a birthday's
+        relative = reason and (_(dates.HELP) in reason or _(dates.IN_DAYS) in reason)
+        self.reason = None if self.value and relative else reason
         read = value.strip()
         if self.reason and read != self.value:  # the date parser quotes what it read (`1/4`)
             for mark in ("{!r}", "“{}”"):

@@ -383,7 +383,8 @@ class Mapper:
         self._cache: dict[str, str | None] = {}
         # the fields two keys of one record gave values (JSON, which has no header: its
         # keys are of every record, and `read_first` names only what one record met)
-        self.together: set[str] = set()
+        self.together: set[str] = set()  # (a day and its time, joined, are not)
+        self.clocked: set[str] = set()  # moment fields a day and its time were joined for
         self.named: dict[str, str] = {}  # header key -> the column as --map names it
         allowed = TARGETS[kind]
         for item in overrides:
@@ -528,7 +529,7 @@ class Mapper:
                 )
 
     def read_first(
-        self, columns: list[str], met: set[str] | None = None
+        self, columns: list[str], *, header: bool = True
     ) -> list[tuple[str, list[str], str]]:
         """The fields that two or more of `columns` give (a customer's 城市 beside 市, 省份
         beside 所在地区's province; a purchase's Date beside Paid at): (field, its columns in
@@ -536,8 +537,10 @@ class Mapper:
         row loses first: the last of its own columns, or the place cell when only one column
         of its own is there), for the summary to name, as it names ignored columns. A field
         that keeps every column (phones, tags, notes), refuses two (ONE_COLUMN) or checks
-        that they agree (a line's customer) is none of them; nor, when `met` is given (the
-        fields two keys of one JSON record gave), a field not in it."""
+        that they agree (a line's customer) is none of them. Where `columns` are not a
+        header, of every row (JSON's keys met in any record), and of a moment whose day and
+        time were joined (`_with_clock`), only a field of which a record had two values
+        (`together`) is one."""
         by_field: dict[str, list[str]] = {}
         places = []  # 所在地区 gives a part only where no column of its own did: read last
         for column in columns:
@@ -548,7 +551,8 @@ class Mapper:
                 by_field.setdefault(target, []).append(column)  # columns must agree (ALSO)
         found = []
         for target, own in by_field.items():
-            if met is not None and target not in met:
+            # of JSON, or of a day and its time joined: only what one record's values lost
+            if (not header or target in self.clocked) and target not in self.together:
                 continue
             read = own + places if target in ("region", "city", "field:district") else own
             if len(read) > 1:  # 城市, 市, 所在地区: 市 loses to 城市; 所在地区 fills only gaps
@@ -735,6 +739,33 @@ def unquoted(target: str, value: str) -> str:
     return value[1:] if target in NUMBER_LIKE else value
 
 
+# The fields that take a moment: a day in one column and its time of day in the next
+# (`日期` and `时间`, `Date` and `Time`) are one moment (`_with_clock`), not the day alone.
+MOMENTS = frozenset({"purchased_at", "occurred_at", "done_at"})
+# A time of day alone, as a sheet's time column holds it: 10:30, 10:30:15, 3:05 PM, 3pm,
+# 下午3点, 15点30分, 9点半, 下午3:00.
+_CLOCK_ONLY = re.compile(
+    r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?"
+    r"|(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?"
+    r"|(?:上午|下午|晚上|中午|早上|凌晨)?\s*(?:\d{1,2}(?::[0-5]\d(?::[0-5]\d)?|点(?:\d{1,2}分?|半|整)?))",
+    re.IGNORECASE,
+)
+
+
+def _with_clock(mapper: Mapper, target: str, day: str, value: Any) -> str | None:
+    """`day` (a moment field's first value) with `value`, a later column's, after it when
+    `value` is a time of day alone and `day` names none (`2026-11-01` and `10:30`), else
+    None (the first value is kept, as for any field two columns give)."""
+    if target not in MOMENTS or type(value) is not str or not _CLOCK_ONLY.fullmatch(value.strip()):
+        return None
+    from crmcli.core import dates
+
+    if dates.names_time(day):
+        return None
+    mapper.clocked.add(target)
+    return f"{day} {value.strip()}"
+
+
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
     """The record's values by target, in column order (a number's guard dropped, unquoted).
     Raises InvalidInput naming every value of JSON no text holds (`_strings`), at once."""
@@ -760,6 +791,12 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
                 continue
             if values:
                 if name in out:
+                    moment = None
+                    if len(out[name]) == 1 and len(values) == 1:  # a day, then its time?
+                        moment = _with_clock(mapper, name, out[name][0], values[0])
+                    if moment is not None:
+                        out[name] = [moment]
+                        continue
                     mapper.together.add(name)
                 out.setdefault(name, []).extend(unquoted(name, v) for v in values)
     if bad:
@@ -779,7 +816,11 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
         if target in out:  # a second column of the same target: only a customer's counts
             if target != "customer" or ALSO in out:
                 if value is not None and value != "":
-                    mapper.together.add(target)
+                    moment = _with_clock(mapper, target, out[target], value)
+                    if moment is not None:  # a day, then its time
+                        out[target] = moment
+                    else:
+                        mapper.together.add(target)
                 continue
             target = ALSO
         if type(value) is str:
@@ -3252,9 +3293,8 @@ def run_import(
             summary = importer.run(records)
     else:
         summary = importer.run(records)
-    # a file's columns are in every row, a JSON record's keys not: of JSON, what one met
-    met = None if isinstance(records, Rows) else mapper.together
-    summary.read_first = mapper.read_first(mapper.seen(), met)
+    # a file's columns are in every row, a JSON record's keys not
+    summary.read_first = mapper.read_first(mapper.seen(), header=isinstance(records, Rows))
     if summary.rejected and not options.skip_invalid:
         said = (
             _(
