@@ -441,3 +441,31 @@ def test_a_damaged_encrypted_backup_is_refused_as_a_damaged_plain_one_is(
     assert zh == f"crm: {backup} 已损坏；未恢复任何内容：请恢复另一个备份\n"
     assert db_path.read_bytes() == before
     assert sorted(ok("list", "-q").split()) == ["1", "2", "3"]
+
+
+@needs_sqlcipher
+@pytest.mark.parametrize("shadow", ["docsize", "data"])
+def test_a_search_index_sqlcipher_finds_damaged_is_mended_by_reindex_not_a_backup(
+    db_path, key_file, monkeypatch, shadow
+):
+    # SQLCipher's SQLite (3.44 and later) checks FTS5 tables in PRAGMA integrity_check:
+    # a damaged search index read as a damaged file, `restore a backup`, and crm backup
+    # refused with that advice, where crm reindex alone mends it and loses nothing
+    ok("add", "Ann", "-q")
+    ok("log", "call", "1", "about green tea", "-q")
+    monkeypatch.setenv("CRM_KEY_FILE", str(key_file))
+    ok("encrypt")
+    damaged = encryption.open_as(db_path, key_file.read_text().strip())
+    damaged.execute(f"DROP TABLE search_interactions_{shadow}")
+    damaged.commit()
+    damaged.close()
+    rows = check_rows()
+    said = rows["integrity"]["detail"]
+    assert rows["integrity"]["status"] == "problem" and "restore a backup" not in said, rows
+    assert said == "1 problem in the index search_interactions; the data is sound: run 'crm " \
+        "reindex' to rebuild it"  # fmt: skip
+    refused = fails(1, "backup", "-q")
+    assert "nothing was backed up: 1 problem in the index search_interactions" in refused
+    ok("reindex")
+    assert {row["status"] for row in check_rows().values()} == {"ok"}
+    assert ok("search", "green", "-q") and ok("backup", "-q")

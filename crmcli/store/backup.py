@@ -811,12 +811,25 @@ DAMAGED = Said("the file is damaged: restore a backup (crm restore FILE)")
 # table's rows: rebuilt from the rows (`crm reindex`), it is right again. A duplicate in a
 # unique index is not among them (`non-unique entry in index`): the rows themselves are.
 _INDEX_ENTRIES = re.compile(r"(?:row \d+ missing from|wrong # of entries in) index (\S+)")
+# The line SQLite 3.44 and later (and SQLCipher's) add for an FTS5 table whose index does
+# not match its text: one of crm's search tables, which `crm reindex` writes anew from it.
+_FTS5_INDEX = re.compile(
+    r"(?:malformed inverted index|unable to validate the inverted index) for FTS5 table "
+    r"(?:\w+\.)?(\w+)(?:: .*)?|fts5: corruption found reading blob \d+ from table \"(\w+)\""
+)
 # A line that names a page found wrong (`On tree page 376 cell 145: Offset 0 out of range`,
 # `Tree 7 page 376 cell 2: ...`, `2nd reference to page 40`): the b-tree that page belongs to
 # says whether the rows are sound.
 _PAGE = re.compile(r"\b[Pp]age (\d+)\b")
 # SQLite stops listing problems after this many; crm asks for every one, to count them.
 _MOST = 100_000
+
+
+def _entries(problem: str) -> str | None:
+    """The index whose entries `problem` says do not match its table or text, a b-tree
+    index or a search table; None for any other problem."""
+    found = _INDEX_ENTRIES.fullmatch(problem) or _FTS5_INDEX.fullmatch(problem)
+    return None if found is None else next(name for name in found.groups() if name)
 
 
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
@@ -842,7 +855,7 @@ def integrity_said(conn: sqlite3.Connection, problems: list[str]) -> Said:
     count = plural(len(problems), "problem")
     indexes = index_problems(conn, problems)
     if indexes:
-        if any(not _INDEX_ENTRIES.fullmatch(p) for p in problems):  # a wrong page of an index
+        if any(not _entries(p) for p in problems):  # a wrong page of an index
             template = N_(
                 "{problems} in the index pages of {indexes}; the data is sound: run 'crm "
                 "reindex' to rebuild them, and if it fails, restore a backup (crm restore FILE)"
@@ -866,12 +879,15 @@ def index_problems(conn: sqlite3.Connection, problems: list[str]) -> list[str]:
     """The indexes `problems` (integrity_problems) are all in, in order, when every one is
     in an index of the file (its entries out of step with its table, or a page of it
     wrong), so the table's rows are sound and a rebuild mends them; [] when any is not."""
+    from crmcli.store.search import SOURCES
+
     known = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    found = [_INDEX_ENTRIES.fullmatch(p) for p in problems]
+    known |= {source.table for source in SOURCES.values()}  # rebuilt from their own text
+    found = [_entries(p) for p in problems]
     pairs = list(zip(problems, found, strict=True))
     pages = {p: int(m[1]) for p, f in pairs if not f and (m := _PAGE.search(p))}
     owners = _page_owners(conn, set(pages.values())) if pages else {}
-    named = [f[1] if f else owners.get(pages[p]) if p in pages else None for p, f in pairs]
+    named = [f if f else owners.get(pages[p]) if p in pages else None for p, f in pairs]
     indexes = list(dict.fromkeys(n for n in named if n))
     return indexes if problems and all(named) and set(indexes) <= known else []
 
