@@ -845,3 +845,54 @@ def test_a_search_table_gone_is_found_refused_and_made_again(tea_drinkers, db_pa
 def test_check_help_names_what_repair_removes():
     said = " ".join(re.sub(r"[│╭╮╰╯─]", " ", ok("check", "--help")).split())  # a box or not
     assert "killed crm restore" in said and "interrupted crm encrypt/decrypt" in said
+
+
+MADE_OTHERWISE = {
+    "the queue": ("DROP TABLE search_dirty", "missing: search_dirty; writes fail or leave "
+                  "the search index behind: run 'crm reindex' to make them again"),
+    "the pinyin order": ("DROP TABLE search_name_order", "missing: search_name_order, "
+                         "search_name_order_key; writes fail or leave the search index "
+                         "behind: run 'crm reindex' to make them again"),
+    "two triggers": ("DROP TRIGGER search_interactions_ai; DROP TRIGGER search_purchases_ai",
+                     "missing: search_interactions_ai, search_purchases_ai; writes fail or "
+                     "leave the search index behind: run 'crm reindex' to make them again"),
+    "another tokenizer": (
+        "DROP TABLE search_interactions; CREATE VIRTUAL TABLE search_interactions USING "
+        "fts5(text)", "search_interactions is not made as crm makes it (its columns or "
+        "tokenizer); the records it indexes are not: run 'crm reindex' to make it again"),
+    "a view": (
+        "DROP TABLE search_interactions; CREATE VIEW search_interactions AS SELECT 1 AS a",
+        "search_interactions is not made as crm makes it (its columns or tokenizer); the "
+        "records it indexes are not: run 'crm reindex' to make it again"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("damage", list(MADE_OTHERWISE))
+def test_what_keeps_the_index_in_step_made_otherwise_is_found_and_made_again(
+    tea_drinkers, db_path, damage
+):
+    """Another program's change to the search machinery: the queue or the pinyin order
+    dropped failed every write (and crm check, and crm reindex) with `no such table`; the
+    triggers dropped left every later call unfound, check saying ok, and reindex did not
+    make them again; a search table made with another tokenizer (or a view in its place)
+    stayed so through every reindex."""
+    script, detail = MADE_OTHERWISE[damage]
+    before = records(db_path)
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.executescript(script)
+    conn.close()
+    result = crm("check", "--format", "json")
+    told = [(r["check"], r["detail"]) for r in json.loads(result.stdout) if r["status"] != "ok"]
+    assert (result.exit_code, told) == (1, [("search index", detail)]), result
+    written = crm("log", "call", "1", "about the platypus kettle", "-q")
+    if damage in ("the queue", "a view"):  # the write itself fails, said in one line
+        assert written.exit_code == 1 and "run 'crm reindex' to rebuild it" in written.stderr
+        assert written.stderr.count("\n") == 1 and "no such" not in written.stderr, written
+        assert records(db_path) == before
+    ok("reindex")
+    assert crm("check").exit_code == 0
+    assert sorted(found("tea", "--limit", "0")) == tea_drinkers
+    ok("log", "call", "1", "about the zebrafish kettle", "-q")  # indexed as it is written
+    assert found("zebrafish") and found(
+        "platypus" if damage not in ("the queue", "a view") else "zebrafish"
+    )

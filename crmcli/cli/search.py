@@ -114,13 +114,14 @@ def reindex(ctx: typer.Context, quiet: QuietOption = False) -> None:
     from crmcli.store import queues
     from crmcli.store import search as service
     from crmcli.store.backup import rebuild_indexes
+    from crmcli.store.migrations import search_objects
 
     with (
         watching(quiet=quiet, no_color=global_options(ctx).no_color) as progress,
         writing(ctx, progress=progress) as conn,
     ):
         rebuild_indexes(conn)
-        count = service.rebuild(conn, progress=progress)
+        count = service.rebuild(conn, made=search_objects(), progress=progress)
         queues.install_triggers(conn)
         queues.queue_everyone(conn)  # recomputed before COMMIT (crmcli.store.db.write)
     output(ctx, quiet=quiet).done(_("Indexed {count} records.").format(count=count))

@@ -1040,7 +1040,7 @@ def check_database(
     check reads every page)."""
     from crmcli.store import history
     from crmcli.store.history import quote_ident
-    from crmcli.store.migrations import SCHEMA_VERSION
+    from crmcli.store.migrations import SCHEMA_VERSION, search_objects
 
     if not db_path.exists():
         raise NotFound(_("there is no database at {db_path}").format(db_path=db_path))
@@ -1214,7 +1214,7 @@ def check_database(
                     add("full-text index", False, fts_said(name, exc))
             if searched:
                 progress.phase(_("checking the search index"))
-                problems = search.check(writer)
+                problems = search.check(writer, made=search_objects())
                 for problem in problems:
                     add("search index", False, problem)
                 if not problems:

@@ -187,7 +187,12 @@ def storage_error(exc: sqlite3.Error, path: Path | None = None) -> StorageError:
         )
     if "readonly" in text or "read-only" in text:
         return StorageError(_("the database is read-only{where}").format(where=where))
-    if "fts5" in text:  # `invalid fts5 file format ... - run 'rebuild'`: its own words
+    # `invalid fts5 file format ... - run 'rebuild'`; a search table, its queue or its
+    # pinyin order another program dropped or made otherwise (`no such table:
+    # main.search_dirty`): what crm reindex makes again from the records, which are sound
+    if "fts5" in text or (
+        "search_" in text and ("no such table" in text or "has no column named" in text)
+    ):
         return StorageError(
             _(
                 "the search index{where} is damaged, not the records: run 'crm reindex' to "

@@ -21,6 +21,7 @@ write indexes them.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import sqlite3
 from collections.abc import Callable
@@ -1208,6 +1209,32 @@ def backup_before_upgrade(conn: sqlite3.Connection, path: Path, version: int) ->
     finally:
         target.close()
     return dest
+
+
+@functools.lru_cache(maxsize=1)
+def search_objects() -> dict[str, tuple[str, str]]:
+    """Every search object a new file has but the shadow tables FTS5 makes beside a search
+    table: the search tables, the queue (`search_dirty`), the pinyin order, their triggers
+    and indexes, by name: (type, the statement that makes it), read from a file these
+    migrations make in memory (a tenth of a second: for crm check and crm reindex, which
+    make each again as the schema does: crmcli.store.search.astray)."""
+    from crmcli.store.connection import open_sqlite
+
+    conn = open_sqlite(":memory:")
+    try:
+        migrate(conn, None)
+        found = conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'search%' AND sql "
+            "IS NOT NULL ORDER BY type = 'table' DESC, type = 'index' DESC, name"
+        ).fetchall()  # tables before the triggers and indexes made on them
+    finally:
+        conn.close()
+    fts = [name for kind, name, sql in found if sql.upper().startswith("CREATE VIRTUAL")]
+    return {
+        name: (kind, sql)
+        for kind, name, sql in found
+        if not (kind == "table" and any(name.startswith(f"{table}_") for table in fts))
+    }
 
 
 def migrate(conn: sqlite3.Connection, path: Path | None, progress: Progress = SILENT) -> None:

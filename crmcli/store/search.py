@@ -406,20 +406,53 @@ def source_names() -> list[str]:
 
 # --- the tables themselves --------------------------------------------------------------
 
-# The tokenizer of every search table, as the schema made them (m008_search, m012).
-TOKENIZE = "trigram case_sensitive 0"
 # The tables FTS5 keeps each search table's index and text in, named `{table}_{suffix}`.
 SHADOWS = ("data", "idx", "content", "docsize", "config")
 
 
-def definition(source: Source) -> str:
-    """The statement that makes the search table of `source` as the schema defines it: its
-    columns, in order, and the trigram tokenizer (tests/test_search.py holds it to what the
-    migrations make)."""
-    return (
-        f"CREATE VIRTUAL TABLE {source.table} USING fts5("
-        f"{', '.join(source.columns)}, tokenize = '{TOKENIZE}')"
-    )
+# The search objects a new file has, by name: (type, the statement that makes it), as
+# crmcli.store.migrations.search_objects reads them from a file the migrations make.
+Made = dict[str, tuple[str, str]]
+
+
+def astray(conn: sqlite3.Connection, made: Made) -> dict[str, str]:
+    """The search objects of `made` the file lacks ("missing": a trigger another program
+    dropped, the queue, the pinyin order) or has made otherwise ("changed": a search table
+    with other columns or tokenizer, a plain table or a view under its name). A search
+    table's shadow tables are `missing_parts`'s."""
+    present = {
+        name: (kind, sql)
+        for kind, name, sql in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master WHERE name LIKE 'search%'"
+        )
+    }
+    tables = {source.table for source in SOURCES.values()}
+    out = {}
+    for name, (kind, sql) in made.items():
+        if name not in present:
+            out[name] = "missing"
+        elif name in tables and (
+            present[name][0] != kind
+            or " ".join(str(present[name][1]).split()) != " ".join(sql.split())
+        ):
+            out[name] = "changed"
+    return out
+
+
+def _made_as_the_schema(conn: sqlite3.Connection, made: Made) -> None:
+    """Make again, inside the caller's transaction, each search object `astray` finds: a
+    changed search table is dropped (with any shadow table left of it) and made anew, then
+    what is missing is made, tables first (`rebuild` then fills them)."""
+    wrong = astray(conn, made)
+    tables = {source.table for source in SOURCES.values()}
+    for name, state in wrong.items():
+        if state == "changed":
+            kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+            conn.execute(f"DROP {'VIEW' if kind and kind[0] == 'view' else 'TABLE'} main.{name}")
+        if name in tables:  # orphans, were the table's schema row removed alone
+            for suffix in SHADOWS:
+                conn.execute(f"DROP TABLE IF EXISTS main.{name}_{suffix}")
+        conn.execute(made[name][1])
 
 
 def missing_parts(conn: sqlite3.Connection) -> dict[str, list[str]]:
@@ -712,14 +745,21 @@ def appending(conn: sqlite3.Connection, name: str) -> Iterator[None]:
         )
 
 
-def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
+def rebuild(
+    conn: sqlite3.Connection, *, made: Made | None = None, progress: Progress = SILENT
+) -> int:
     """Index every record of every source afresh, inside the caller's transaction; returns
-    how many records were indexed. `progress` hears one phase a kind of record, counted."""
+    how many records were indexed. With `made` (crm reindex), first make again what of the
+    search machinery is gone or made otherwise (`astray`, `missing_parts`). `progress` hears
+    one phase a kind of record, counted."""
     total = 0
-    broken = missing_parts(conn)
+    if made is not None:
+        _made_as_the_schema(conn, made)  # a trigger, the queue, a table gone or changed
+        for source in SOURCES.values():
+            gone = missing_parts(conn).get(source.table)
+            if gone:  # its shadow tables, made as FTS5 makes them for it
+                _made_again(conn, made[source.table][1], source.table, gone)
     for name, source in SOURCES.items():
-        if source.table in broken:
-            _made_again(conn, source, broken[source.table])
         _emptied(conn, source.table)
         if name == "customers":
             conn.execute("DELETE FROM search_name_order")
@@ -735,23 +775,16 @@ def rebuild(conn: sqlite3.Connection, *, progress: Progress = SILENT) -> int:
     return total
 
 
-def _made_again(conn: sqlite3.Connection, source: Source, gone: list[str]) -> None:
-    """Make again, empty, what `missing_parts` found `gone` of the search table of `source`,
-    inside the caller's transaction (`_emptied` then writes its index): the table itself as
-    the schema defines it (`definition`), after removing any shadow table left of it; or
-    the shadow tables it lost, each as FTS5 defines it for such a table (read from one made
-    for the moment in the connection's `temp` schema, as `_reset_index` reads an empty
-    index), beside the ones it kept."""
-    table = source.table
-    if gone == [table]:
-        for suffix in SHADOWS:  # orphans, were the table's schema row removed alone
-            conn.execute(f"DROP TABLE IF EXISTS main.{table}_{suffix}")
-        conn.execute(definition(source))
-        return
+def _made_again(conn: sqlite3.Connection, sql: str, table: str, gone: list[str]) -> None:
+    """Make again, empty, the shadow tables `missing_parts` found `gone` of the search table
+    `table` (made by `sql`), inside the caller's transaction (`_emptied` then writes its
+    index), each as FTS5 defines it for such a table (read from one made for the moment in
+    the connection's `temp` schema, as `_reset_index` reads an empty index), beside the ones
+    it kept."""
     model = "crm_model"
-    conn.execute(definition(source).replace(f" {table} ", f" temp.{model} ", 1))
+    conn.execute(sql.replace(f" {table} ", f" temp.{model} ", 1))
     try:
-        made = dict(
+        shadows = dict(
             conn.execute(
                 "SELECT name, sql FROM temp.sqlite_master WHERE name LIKE ?", (f"{model}_%",)
             )
@@ -760,8 +793,8 @@ def _made_again(conn: sqlite3.Connection, source: Source, gone: list[str]) -> No
         conn.execute(f"DROP TABLE temp.{model}")
     for name in gone:
         suffix = name.removeprefix(f"{table}_")
-        sql = made[f"{model}_{suffix}"]  # CREATE TABLE 'crm_model_data'(id INTEGER ...
-        conn.execute(sql.replace(f"'{model}_{suffix}'", f"main.'{name}'", 1))
+        made = shadows[f"{model}_{suffix}"]  # CREATE TABLE 'crm_model_data'(id INTEGER ...
+        conn.execute(made.replace(f"'{model}_{suffix}'", f"main.'{name}'", 1))
 
 
 def _emptied(conn: sqlite3.Connection, table: str) -> None:
@@ -823,17 +856,38 @@ def damaged_index(exc: sqlite3.DatabaseError) -> bool:
     return is_damage(exc) or "fts5" in str(exc).lower()
 
 
-def check(conn: sqlite3.Connection) -> list[Said]:
+def check(conn: sqlite3.Connection, made: Made | None = None) -> list[Said]:
     """Problems with the search index, one Said each, naming its table (empty when it is
     sound): a table or shadow table gone (`missing_parts`), FTS5 'integrity-check' (only on
     a writable connection: FTS5 takes it as an INSERT), and index entries that do not match
-    the records they index. Each table is said once, by its worst problem."""
+    the records they index. Each table is said once, by its worst problem; the queue, the
+    pinyin order and the triggers that keep the index in step (`astray`, given `made`) in
+    one more."""
     problems = []
-    queued = pending(conn)
+    wrong = astray(conn, made) if made is not None else {}
+    queued = pending(conn) if "search_dirty" not in wrong else {}
     broken = missing_parts(conn)
+    machinery = [name for name in wrong if name not in {s.table for s in SOURCES.values()}]
+    if machinery:  # writes would fail, or no longer queue what they change for the index
+        problems.append(
+            Said(
+                "missing: {names}; writes fail or leave the search index behind: run 'crm "
+                "reindex' to make them again",
+                names=Listing(machinery),
+            )
+        )
     for source in SOURCES.values():
         table = source.table
         gone = broken.get(table)
+        if wrong.get(table) == "changed":
+            problems.append(
+                Said(
+                    "{index} is not made as crm makes it (its columns or tokenizer); the "
+                    "records it indexes are not: run 'crm reindex' to make it again",
+                    index=table,
+                )
+            )
+            continue
         if gone == [table]:
             problems.append(
                 Said(

@@ -32,7 +32,6 @@ from crmcli.core.progress import READING
 from crmcli.core.text import Place
 from crmcli.records import purchases
 from crmcli.store import indexes
-from crmcli.transfer.importers import MOMENTS
 
 # What str.isspace() calls space: a cell of nothing else is no value (as gather_first says).
 SPACE_CODES = (9, 10, 11, 12, 13, 28, 29, 30, 31, 32, 133, 160, 5760, *range(8192, 8203),
@@ -173,8 +172,10 @@ def _fields(importer: Any, rows: Any, names: tuple[str, ...]) -> dict[str, str]:
             out[name] = cell(found[0]) if found else "NULL"
     mapped = sorted(i for found in columns.values() for i in found)
     odd = [f"instr(c{i}, char(13))" for i in mapped]
-    for name in MOMENTS:  # a day and, in a later column, maybe its time: the per-row way
-        first, *later = columns.get(name, [None])  # joins them (importers._with_clock)
+    # a day and, in a later column, maybe its time: the per-row way joins them (the moments
+    # of crmcli.transfer.importers.MOMENTS that are imported by sets)
+    for name in ("purchased_at", "occurred_at"):
+        first, *later = columns.get(name, [None])
         odd += [f"({cell(first)} IS NOT NULL AND {cell(i)} IS NOT NULL)" for i in later]
     if rows.delimiter == ";":  # `1.000` may be a thousand: the per-row
         amounts = columns.get("amount", []) + columns.get("unit_price", [])  # way says
