@@ -740,6 +740,22 @@ def test_a_slashed_date_the_order_said_does_not_make_real_is_refused(order, text
             dates.parse_date(text, FRIDAY.date(), direction="past")
 
 
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("5", "not a date: '5'; for 5 days ago write -5d; "),
+        ("-120", "not a date: '-120'; for 120 days ago write -120d; "),
+        ("+999", "not a date: '+999'; for 999 days ahead write +999d; "),
+        ("1733600000", "not a date: '1733600000'; use a day such as "),  # a Unix time
+        ("12345", "not a date: '12345'; use a day such as "),
+    ],
+)
+def test_a_bare_number_is_offered_as_days_only_where_days_are_counted(text, said):
+    with pytest.raises(InvalidInput) as refused:
+        dates.parse_date(text, FRIDAY.date(), direction="past")
+    assert refused.value.message.startswith(said), refused.value.message
+
+
 def test_the_order_said_holds_in_its_block_alone():
     with dates.in_order("day"):
         assert dates.parse_date("4/3/2026", FRIDAY.date(), direction="past") == date(2026, 3, 4)

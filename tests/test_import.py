@@ -1551,6 +1551,20 @@ def test_a_negative_amount_its_refund_cell_denies_is_refused(tmp_path, monkeypat
     assert (code, kept) == ((0, [-900, -800, -800, -700, 500]) if skip else (2, []))
 
 
+def test_a_refund_cell_in_other_words_is_read_and_a_bad_one_named_by_its_column(db_path, tmp_path):
+    ok("add", "张伟", "--external-id", "C-1")
+    file = tmp_path / "p.csv"
+    file.write_text(
+        "customer,item,amount,date,Erstattung\nC-1,Cup,5,2026-11-02,ja\n"
+        "C-1,Cup,-5,2026-11-02,nein\nC-1,Cup,6,2026-11-02,maybe\nC-1,Cup,7,2026-11-02,non\n",
+        encoding="utf-8",
+    )
+    said = fails(2, "import", "purchases", str(file), "--map", "Erstattung=is_refund")
+    assert "row 3: amount '-5' is negative, a refund, but its 'Erstattung' cell says 'nein'" in said
+    assert "row 4: Erstattung must be true or false (got 'maybe')\n" in said, said
+    assert said.count("\n  row ") == 2, said  # ja is a refund, non is none
+
+
 def test_a_dry_run_refuses_a_negative_amount_its_refund_cell_denies(db_path, tmp_path):
     ok("add", "张伟", "--external-id", "C-1")
     file = tmp_path / "p.csv"

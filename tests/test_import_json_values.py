@@ -202,3 +202,12 @@ def test_a_json_number_of_more_digits_than_python_reads_is_refused_in_one_line(c
         "line 1, column 1\n"
     )
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_json_key_given_twice_in_a_record_is_refused(cn, tmp_path, fmt):
+    # json keeps the last of `"name": "N12", "name": "dup"` and drops the first unsaid
+    file = _write(tmp_path, ['{"name": "N12", "phone": "13800138000", "name": "dup"}'], fmt)
+    said = fails(2, "import", "customers", str(file))
+    assert "not JSON: key 'name' given twice in one object" in said, said
+    assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]

@@ -825,7 +825,8 @@ def _refusal(text: str, forms: str) -> str:
     if bare and not bare[1] and len(bare[2]) == 4:
         said = _("not a date: {text!r} is a year alone; write the day, e.g. {text}-01-31; {HELP}")
         return said.format(text=text, HELP=forms)
-    if bare:  # `5` and `-5`: say what was probably meant
+    if bare and len(bare[2]) <= 3:  # `5` and `-5`: say what was probably meant (not of a
+        # number no one counts days in: a Unix time's 1733600000)
         said = (
             _("not a date: {text!r}; for {days} days ahead write +{days}d; {HELP}")
             if bare[1] == "+"

@@ -37,18 +37,37 @@ def parse_json(text: str, *, numbers: bool = False) -> Any:
     of `[[[[...` 100,000 levels deep) or holding a whole number of too many digits for
     Python's int (4,300) raises the JSONDecodeError of any other malformed input instead
     of a RecursionError or a ValueError, so every reader of user JSON refuses it as the bad
-    input it is. `numbers`: a number with a fraction or an exponent
-    is a JsonNumber, as written."""
+    input it is. `numbers` (an import): a number with a fraction or an exponent is a
+    JsonNumber, as written, and an object that gives a key twice is refused."""
     try:
-        return json.loads(text, parse_float=JsonNumber) if numbers else json.loads(text)
+        if numbers:
+            return json.loads(text, parse_float=JsonNumber, object_pairs_hook=_once)
+        return json.loads(text)
     except RecursionError:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
     except json.JSONDecodeError:
         raise
+    except _Twice as exc:
+        raise json.JSONDecodeError(str(exc), text, 0) from None
     except ValueError:  # a whole number of over 4,300 digits, past Python's limit for one
         raise json.JSONDecodeError(
             "a number of more digits than any value holds", text, 0
         ) from None
+
+
+class _Twice(ValueError):
+    """A key given twice in one JSON object."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object of `pairs`, each key once: of `{"name": "A", "name": "B"}` json keeps
+    the last and drops the first without a word (raises _Twice, a ValueError)."""
+    found = dict(pairs)
+    if len(found) < len(pairs):
+        keys = [key for key, _value in pairs]
+        twice = next(key for n, key in enumerate(keys) if key in keys[:n])
+        raise _Twice(f"key {twice!r} given twice in one object")
+    return found
 
 
 def csv_rows(

@@ -2662,8 +2662,8 @@ class CustomerImporter(Importer):
         return found[0][0] if found else None
 
 
-_TRUE = {"true", "yes", "y", "1", "是", "t"}
-_FALSE = {"false", "no", "n", "0", "否", "f", ""}
+_TRUE = {"true", "yes", "y", "1", "是", "t", "ja", "oui", "sí", "si"}  # a German, French,
+_FALSE = {"false", "no", "n", "0", "否", "f", "", "nein", "non"}  # Spanish sheet's too
 
 
 def truth(text: str | None, name: str) -> bool:
@@ -2894,8 +2894,8 @@ class PurchaseImporter(Importer):
         own row says it is not. An empty cell says nothing."""
         from crmcli.core import money
 
-        if amount is None or said is None or not said.strip() or truth(said, "is_refund"):
-            return
+        if amount is None or said is None or said.strip().casefold() not in _FALSE - {""}:
+            return  # nothing said, a refund, or no yes or no (said by the cell's own check)
         try:
             explicit = money.currency_code(currency) if currency is not None else None
             given = money.parse(amount, explicit, default=self.context.default_currency)
@@ -2920,8 +2920,9 @@ class PurchaseImporter(Importer):
         )
 
     def refund(self, text: str | None) -> bool:
-        """Whether an is_refund cell says the line is a refund; raises InvalidInput."""
-        return truth(text, "is_refund")
+        """Whether an is_refund cell says the line is a refund; raises InvalidInput naming
+        the file's column."""
+        return truth(text, self.column("is_refund"))
 
     def finish(self) -> None:
         if self.batch:
