@@ -2904,20 +2904,15 @@ class PurchaseImporter(Importer):
         if given.minor >= 0:
             return
         target = self.mapper.target  # the record's own column, the first given (as read)
-        given = (
+        keys = (
             c for c, v in (record or {}).items() if v not in (None, "") and target(c) == "is_refund"
         )
-        column = next(given, self.column("is_refund"))
-        raise InvalidInput(
-            _(
-                "amount {amount!r} is negative, a refund, but its {column!r} cell says "
-                "{said!r}: drop the minus sign, or mark the row a refund"
-            ).format(
-                amount=amount.strip(),
-                column=column,
-                said=said.strip(),
-            )
+        column = next(keys, self.column("is_refund"))
+        said_no = _(
+            "amount {amount!r} is negative, a refund, but its {column!r} cell says {said!r}: "
+            "drop the minus sign, or mark the row a refund"
         )
+        raise InvalidInput(said_no.format(amount=amount.strip(), column=column, said=said.strip()))
 
     def refund(self, text: str | None) -> bool:
         """Whether an is_refund cell says the line is a refund; raises InvalidInput naming
