@@ -1665,7 +1665,8 @@ def test_two_columns_of_one_purchase_field_are_named_with_the_one_each_row_kept(
         ("10:30", "2026-11-01T10:30"), ("10:30:15", "2026-11-01T10:30"),
         ("3:05 PM", "2026-11-01T15:05"), ("3pm", "2026-11-01T15:00"),
         ("下午3点", "2026-11-01T15:00"), ("15点30分", "2026-11-01T15:30"),
-        ("9点半", "2026-11-01T09:30"), ("", "2026-11-01T00:00"),
+        ("9点半", "2026-11-01T09:30"), ("", "2026-11-01T00:00"), ("noon", "2026-11-01T12:00"),
+        ("15时30分", "2026-11-01T15:30"), ("12:00 AM", "2026-11-01T00:00"),
     ],
 )  # fmt: skip
 def test_a_day_and_its_time_of_day_in_two_columns_are_one_moment(
@@ -1682,6 +1683,19 @@ def test_a_day_and_its_time_of_day_in_two_columns_are_one_moment(
         assert stderr.startswith("Imported purchases: 1 inserted"), stderr
 
 
+def test_a_time_before_its_day_and_a_time_that_is_none_are_read_or_refused(tmp_path, monkeypatch):
+    # a tester's attack: the time column first dated the line today at that time, its day
+    # lost; `10:70` or a spreadsheet's 0.4375 beside a day was dropped, the line at midnight
+    text = "customer,item,amount,Time,Date\nC-1,Cup,5,10:30,2026-11-01\n" \
+        "C-1,Cup,6,10:70,2026-11-02\nC-1,Cup,7,0.4375,2026-11-03\n"  # fmt: skip
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text, "--skip-invalid")
+    assert by_sets == by_rows
+    code, stderr, lines, rejects, _ = by_sets
+    kept = [datetime.fromisoformat(r[9]).astimezone().strftime("%m-%d %H:%M") for r in lines[1:]]
+    assert (code, kept) == (0, ["11-01 10:30"]), stderr
+    assert "not a time of day: '10:70'" in rejects and "not a date: '0.4375';" in rejects
+
+
 def test_a_time_beside_a_day_that_has_its_own_is_named_as_lost(tmp_path, monkeypatch):
     text = "customer,item,amount,date,time\nC-1,Cup,5,2026-11-01,10:30\n" \
         "C-1,Cup,6,2026-11-02 09:00,11:00\n"  # fmt: skip
@@ -1696,8 +1710,8 @@ def test_a_time_beside_a_day_that_has_its_own_is_named_as_lost(tmp_path, monkeyp
 def test_a_call_s_day_and_time_in_two_json_keys_are_one_moment(db_path, tmp_path):
     ok("add", "Ann")
     file = tmp_path / "calls.jsonl"
-    file.write_text('{"customer": 1, "kind": "call", "text": "hi", "日期": "2026-11-02", '
-                    '"时间": "下午3点"}\n', "utf-8")  # fmt: skip
+    file.write_text('{"customer": 1, "kind": "call", "text": "hi", "时间": "下午3点", '
+                    '"日期": "2026-11-02"}\n', "utf-8")  # the keys in either order  # fmt: skip
     assert crm("import", "interactions", str(file)).stderr.startswith("Imported interactions")
     (at,) = rows(db_path, "SELECT occurred_at FROM interactions")[0]
     assert datetime.fromisoformat(at).astimezone().strftime("%Y-%m-%d %H:%M") == "2026-11-02 15:00"

@@ -211,3 +211,10 @@ def test_a_json_key_given_twice_in_a_record_is_refused(cn, tmp_path, fmt):
     said = fails(2, "import", "customers", str(file))
     assert "not JSON: key 'name' given twice in one object" in said, said
     assert rows(cn, "SELECT count(*) FROM customers") == [(0,)]
+
+
+def test_a_json_key_given_twice_is_placed_where_it_is_written_again(cn, tmp_path):
+    file = tmp_path / "two.json"
+    file.write_text('[\n  {"name": "A",\n   "name": "B"}\n]\n', encoding="utf-8")
+    said = fails(2, "import", "customers", str(file))
+    assert said.endswith("key 'name' given twice in one object at line 3, column 4\n"), said

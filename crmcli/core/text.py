@@ -47,8 +47,10 @@ def parse_json(text: str, *, numbers: bool = False) -> Any:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
     except json.JSONDecodeError:
         raise
-    except _Twice as exc:
-        raise json.JSONDecodeError(str(exc), text, 0) from None
+    except _Twice as exc:  # where the key is written the second time (or near it)
+        quoted = json.dumps(exc.key, ensure_ascii=False)
+        at = text.find(quoted, text.find(quoted) + 1)
+        raise json.JSONDecodeError(str(exc), text, max(at, 0)) from None
     except ValueError:  # a whole number of over 4,300 digits, past Python's limit for one
         raise json.JSONDecodeError(
             "a number of more digits than any value holds", text, 0
@@ -58,6 +60,10 @@ def parse_json(text: str, *, numbers: bool = False) -> Any:
 class _Twice(ValueError):
     """A key given twice in one JSON object."""
 
+    def __init__(self, key: str) -> None:
+        super().__init__(f"key {key!r} given twice in one object")
+        self.key = key
+
 
 def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object of `pairs`, each key once: of `{"name": "A", "name": "B"}` json keeps
@@ -66,7 +72,7 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     if len(found) < len(pairs):
         keys = [key for key, _value in pairs]
         twice = next(key for n, key in enumerate(keys) if key in keys[:n])
-        raise _Twice(f"key {twice!r} given twice in one object")
+        raise _Twice(twice)
     return found
 
 

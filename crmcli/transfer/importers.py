@@ -739,31 +739,32 @@ def unquoted(target: str, value: str) -> str:
     return value[1:] if target in NUMBER_LIKE else value
 
 
-# The fields that take a moment: a day in one column and its time of day in the next
+# The fields that take a moment: a day in one column and its time of day in another
 # (`日期` and `时间`, `Date` and `Time`) are one moment (`_with_clock`), not the day alone.
 MOMENTS = frozenset({"purchased_at", "occurred_at", "done_at"})
-# A time of day alone, as a sheet's time column holds it: 10:30, 10:30:15, 3:05 PM, 3pm,
-# 下午3点, 15点30分, 9点半, 下午3:00.
-_CLOCK_ONLY = re.compile(
-    r"(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d+)?)?(?:\s*[ap]\.?m\.?)?"
-    r"|(?:1[0-2]|0?[1-9])\s*[ap]\.?m\.?"
-    r"|(?:上午|下午|晚上|中午|早上|凌晨)?\s*(?:\d{1,2}(?::[0-5]\d(?::[0-5]\d)?|点(?:\d{1,2}分?|半|整)?))",
-    re.IGNORECASE,
-)
 
 
-def _with_clock(mapper: Mapper, target: str, day: str, value: Any) -> str | None:
-    """`day` (a moment field's first value) with `value`, a later column's, after it when
-    `value` is a time of day alone and `day` names none (`2026-11-01` and `10:30`), else
-    None (the first value is kept, as for any field two columns give)."""
-    if target not in MOMENTS or type(value) is not str or not _CLOCK_ONLY.fullmatch(value.strip()):
+def _with_clock(mapper: Mapper, target: str, first: Any, second: Any) -> str | None:
+    """`first` and `second`, two values of a moment field (MOMENTS), as one moment when
+    together they read as one (a day and its time of day, in either order: `2026-11-01`
+    and `10:30`, `noon` or `下午3点`; `10:30` and `2026-11-01`), else None: the first is
+    kept and the second named as any second value is (a day that has its own time). A
+    second value that reads neither with the first nor alone (`10:70`, a spreadsheet's
+    `0.4375`) refuses the row (InvalidInput, what the two together lack), not dropped."""
+    if target not in MOMENTS or type(first) is not str or type(second) is not str:
         return None
     from crmcli.core import dates
 
-    if dates.names_time(day):
-        return None
+    joined, now = f"{first.strip()} {second.strip()}", clock.now()
+    try:
+        dates.parse_datetime(joined, now, direction="past")
+    except InvalidInput as together:
+        with contextlib.suppress(InvalidInput):
+            dates.parse_datetime(second, now, direction="past")
+            return None  # a moment of its own: a second value
+        raise together from None
     mapper.clocked.add(target)
-    return f"{day} {value.strip()}"
+    return joined
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
