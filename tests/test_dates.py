@@ -756,6 +756,26 @@ def test_a_bare_number_is_offered_as_days_only_where_days_are_counted(text, said
     assert refused.value.message.startswith(said), refused.value.message
 
 
+@pytest.mark.parametrize(
+    ("text", "alone"),
+    [
+        ("10:30", True), ("3pm", True), ("3:05 PM", True), ("下午3点", True), ("noon", True),
+        ("23:59:59", True), ("  10:30 ", True),
+        ("2026-11-01", False), ("2026-11-01 10:30", False), ("today 10:30", False),
+        ("yesterday", False), ("10:70", False), ("", False), ("now", False), ("Nov 1", False),
+    ],
+)  # fmt: skip
+def test_with_day_refuses_a_time_of_day_alone_and_keeps_anything_else(text, alone):
+    if not alone:
+        assert dates.with_day(text) == text
+        return
+    with pytest.raises(InvalidInput) as refused:
+        dates.with_day(text)
+    assert refused.value.message == (
+        f"no day: {text.strip()!r} is a time of day alone; give each row its day"
+    )
+
+
 def test_the_order_said_holds_in_its_block_alone():
     with dates.in_order("day"):
         assert dates.parse_date("4/3/2026", FRIDAY.date(), direction="past") == date(2026, 3, 4)

@@ -1696,6 +1696,27 @@ def test_a_time_before_its_day_and_a_time_that_is_none_are_read_or_refused(tmp_p
     assert "not a time of day: '10:70'" in rejects and "not a date: '0.4375';" in rejects
 
 
+def test_a_time_of_day_alone_is_no_moment_of_an_import(db_path, tmp_path):
+    # an empty day beside its time, or a time column mapped alone, dated the line today at
+    # that time: as an empty date cell would, it moved sales and last contacts
+    ok("add", "Ann", "--external-id", "A1")
+    said = "no day: '10:30' is a time of day alone; give each row its day"
+    for kind, text in (
+        ("purchases", "customer,item,amount,Date,Time\nA1,Cup,5,,10:30\n"),
+        ("interactions", "customer,kind,text,Date,Time\nA1,call,hi,,10:30\n"),
+        ("tasks", "customer,text,done at\nA1,ring,10:30\n"),
+    ):
+        file = tmp_path / f"{kind}.csv"
+        file.write_text(text, encoding="utf-8")
+        assert f"row 2: {said}" in fails(2, "import", kind, str(file)), kind
+    hour = tmp_path / "hour.csv"
+    hour.write_text("customer,item,amount,Date,Hour\nA1,Cup,5,2026-11-01,3:05 PM\n", "utf-8")
+    refused = fails(2, "import", "purchases", str(hour), "--map", "Hour=purchased_at")
+    assert "row 2: no day: '3:05 PM' is a time of day alone" in refused
+    assert rows(db_path, "SELECT count(*) FROM purchases") == [(0,)]
+    assert ok("buy", "A1", "Tea", "5", "--at", "10:30", "-q")  # typed, it is today's
+
+
 def test_a_time_beside_a_day_that_has_its_own_is_named_as_lost(tmp_path, monkeypatch):
     text = "customer,item,amount,date,time\nC-1,Cup,5,2026-11-01,10:30\n" \
         "C-1,Cup,6,2026-11-02 09:00,11:00\n"  # fmt: skip

@@ -63,7 +63,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, NamedTuple, TypeVar
 
 from crmcli.core.errors import InvalidInput
@@ -327,6 +327,26 @@ def parse_date(text: str, today: date, *, direction: Direction, option: str | No
     # that ends the evening) and `明天夜里1点` (the night, past midnight) are that day's, as
     # a person files them, not the next day's that parse_datetime gives their moment.
     return _in_range(text, lambda: _day(day_text, today, direction) if day_text else today)
+
+
+def with_day(text: str) -> str:
+    """`text`, a moment read from a file, unless it is a time of day alone (`10:30`, `3pm`,
+    `下午3点`: what follows a day), which parse_datetime reads as today at that time: a line
+    of a file would be dated the day the file was imported (InvalidInput)."""
+    try:
+        parse_datetime(f"2000-01-03 {text}", _A_MONDAY, direction="past")
+    except InvalidInput:
+        return text
+    if not text.strip():
+        return text
+    raise InvalidInput(
+        _("no day: {text!r} is a time of day alone; give each row its day").format(
+            text=text.strip()
+        )
+    )
+
+
+_A_MONDAY = datetime(2000, 1, 3, 12, tzinfo=UTC)  # any moment: with_day reads no `now`
 
 
 def names_time(text: str) -> bool:

@@ -299,8 +299,16 @@ class LineContext:
     those the same sequence of `crm buy` commands would get.
     """
 
-    def __init__(self, conn: sqlite3.Connection, *, now: datetime, default_currency: str) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        *,
+        now: datetime,
+        default_currency: str,
+        dated: bool = False,
+    ) -> None:
         self.conn = conn
+        self.dated = dated  # an import: a time of day alone is no moment (dates.with_day)
         self.now = now
         self.default_currency = default_currency
         self._products: dict[str, Product | None] = {}
@@ -340,7 +348,7 @@ class LineContext:
             return purchase_time(self.now, self.now)
         found = self._times.get(text)
         if found is None:
-            found = parse_time(text, self.now)
+            found = parse_time(dates.with_day(text) if self.dated else text, self.now)
             if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
                 self._times.clear()
             self._times[text] = found

@@ -2720,7 +2720,9 @@ class PurchaseImporter(Importer):
 
         super().__init__(conn, mapper, options)
         currency = get_setting(conn, "default_currency") or "CNY"
-        self.context = purchases.LineContext(conn, now=self.now, default_currency=currency)
+        self.context = purchases.LineContext(
+            conn, now=self.now, default_currency=currency, dated=True
+        )
         self.batch: list[Any] = []
         self.decimal_comma = False  # a CSV file separated by `;` (see `grouped`)
 
@@ -3043,8 +3045,11 @@ class InteractionImporter(Importer):
     def _prepare(self, target: str, value: str) -> Any:
         """The checked column values of one field of a row (interactions.prepare checks
         each field by itself)."""
+        from crmcli.core import dates
         from crmcli.records import interactions
 
+        if target == "occurred_at":  # a time alone: no day of the import's
+            value = dates.with_day(value)
         raw = interactions.InteractionInput(**{_INTERACTION_INPUT[target]: value})
         named = {  # a refusal names the file's column, not crm log's option
             field: self.mapper.column_of(target) or target
@@ -3099,7 +3104,9 @@ class TaskImporter(Importer):
             "due_on": partial(dates.parse_date, today=today, direction="future"),
             "every": partial(dates.parse_period, option=self.column("every"), repeat=True),
             "after": partial(dates.parse_period, option=self.column("after"), repeat=True),
-            "done_at": partial(dates.parse_datetime, now=self.now, direction="past"),
+            "done_at": lambda done: dates.parse_datetime(
+                dates.with_day(done), self.now, direction="past"
+            ),
         }
         checks: list[Callable[[], Any]] = [partial(self.customer, values)]
         if _one(values, "text") is None:
@@ -3137,7 +3144,7 @@ class TaskImporter(Importer):
         done_at = None
         if done is not None:
             done_at = (
-                dates.parse_datetime(done, self.now, direction="past")
+                dates.parse_datetime(dates.with_day(done), self.now, direction="past")
                 .replace(microsecond=0)
                 .isoformat()
             )
