@@ -748,6 +748,7 @@ def test_a_slashed_date_the_order_said_does_not_make_real_is_refused(order, text
         ("+999", "not a date: '+999'; for 999 days ahead write +999d; "),
         ("1733600000", "not a date: '1733600000'; use a day such as "),  # a Unix time
         ("12345", "not a date: '12345'; use a day such as "),
+        ("+1234", "not a date: '+1234'; use a day such as "),  # a signed year is no days
     ],
 )
 def test_a_bare_number_is_offered_as_days_only_where_days_are_counted(text, said):
