@@ -1561,7 +1561,8 @@ def test_a_refund_cell_in_other_words_is_read_and_a_bad_one_named_by_its_column(
     )
     said = fails(2, "import", "purchases", str(file), "--map", "Erstattung=is_refund")
     assert "row 3: amount '-5' is negative, a refund, but its 'Erstattung' cell says 'nein'" in said
-    assert "row 4: Erstattung must be true or false (got 'maybe')\n" in said, said
+    assert "row 4: Erstattung must be yes or no (yes, true, 1, 是 or no, false, 0, 否), not " \
+        "'maybe'\n" in said, said  # fmt: skip
     assert said.count("\n  row ") == 2, said  # ja is a refund, non is none
 
 

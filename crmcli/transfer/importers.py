@@ -2676,7 +2676,9 @@ def truth(text: str | None, name: str) -> bool:
     if word in _FALSE:
         return False
     raise InvalidInput(
-        _("{name} must be true or false (got {text!r})").format(name=name, text=text)
+        _("{name} must be yes or no (yes, true, 1, 是 or no, false, 0, 否), not {text!r}").format(
+            name=name, text=text
+        )
     )
 
 
