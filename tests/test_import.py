@@ -1718,6 +1718,36 @@ def test_a_time_of_day_alone_is_no_moment_of_an_import(db_path, tmp_path):
     assert ok("buy", "A1", "Tea", "5", "--at", "10:30", "-q")  # typed, it is today's
 
 
+def test_a_day_and_time_join_reads_each_cell_as_the_file_wrote_it(tmp_path, monkeypatch):
+    # a third attack: a time with the spreadsheet's apostrophe refused a good row (it was
+    # imported before, at midnight); a day written with its midnight (pandas, SQL) lost the
+    # time beside it; a row refused for its ambiguous day was named as two columns' loss
+    text = (
+        "customer,item,amount,Date,Time\nC-1,Cup,5,2026-11-01,'10:30\n"
+        "C-1,Cup,6,'2026-11-02,'15:00:00\nC-1,Cup,7,2026-11-03 00:00:00,10:30:00\n"
+        "C-1,Cup,8,4/3/2026,10:30\n"
+    )
+    by_sets, by_rows = _import_twice(tmp_path, monkeypatch, text, "--skip-invalid")
+    assert by_sets == by_rows
+    code, stderr, lines, rejects, _ = by_sets
+    kept = [datetime.fromisoformat(r[9]).astimezone().strftime("%m-%d %H:%M") for r in lines[1:]]
+    assert (code, kept) == (0, ["11-01 10:30", "11-02 15:00", "11-03 10:30"]), stderr
+    assert "ambiguous date '4/3/2026'" in rejects and "Columns" not in stderr, stderr
+
+
+def test_a_json_time_that_is_no_text_refuses_its_record(db_path, tmp_path):
+    ok("add", "Ann")
+    file = tmp_path / "t.jsonl"
+    file.write_text(
+        '{"customer": 1, "item": "a", "amount": 1, "date": "2026-11-01", "time": 0.4375}\n'
+        '{"customer": 1, "item": "b", "amount": 1, "date": "2026-11-01", "time": true}\n',
+        "utf-8",
+    )
+    said = fails(2, "import", "purchases", str(file))
+    assert "row 1: not a date: '2026-11-01 0.4375'" in said
+    assert "row 2: time is JSON true, not text" in said
+
+
 def test_a_time_beside_a_day_that_has_its_own_is_named_as_lost(tmp_path, monkeypatch):
     text = "customer,item,amount,date,time\nC-1,Cup,5,2026-11-01,10:30\n" \
         "C-1,Cup,6,2026-11-02 09:00,11:00\n"  # fmt: skip

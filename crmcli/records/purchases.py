@@ -348,7 +348,9 @@ class LineContext:
             return purchase_time(self.now, self.now)
         found = self._times.get(text)
         if found is None:
-            found = parse_time(dates.with_day(text) if self.dated else text, self.now)
+            found = parse_time(text, self.now)
+            if self.dated and found[:10] == self.now.astimezone().date().isoformat():
+                dates.with_day(text)  # today's: a time of day alone? (read again only then)
             if len(self._times) > 100_000:  # a file of distinct times: keep memory flat
                 self._times.clear()
             self._times[text] = found

@@ -744,27 +744,49 @@ def unquoted(target: str, value: str) -> str:
 MOMENTS = frozenset({"purchased_at", "occurred_at", "done_at"})
 
 
-def _with_clock(mapper: Mapper, target: str, first: Any, second: Any) -> str | None:
+def _with_clock(mapper: Mapper, target: str, first: str, second: str) -> str | None:
     """`first` and `second`, two values of a moment field (MOMENTS), as one moment when
     together they read as one (a day and its time of day, in either order: `2026-11-01`
     and `10:30`, `noon` or `下午3点`; `10:30` and `2026-11-01`), else None: the first is
-    kept and the second named as any second value is (a day that has its own time). A
-    second value that reads neither with the first nor alone (`10:70`, a spreadsheet's
-    `0.4375`) refuses the row (InvalidInput, what the two together lack), not dropped."""
-    if target not in MOMENTS or type(first) is not str or type(second) is not str:
-        return None
+    kept, and the second, a moment of its own, named as any second value is (`together`).
+    A second value that is a time of day alone, or reads as nothing, refuses the row with
+    what the two together lack (InvalidInput: `10:70`, `0.4375`, a time the clocks skip
+    that day), not dropped; a first value that reads as nothing is left to its own refusal."""
     from crmcli.core import dates
 
     joined, now = f"{first.strip()} {second.strip()}", clock.now()
     try:
         dates.parse_datetime(joined, now, direction="past")
     except InvalidInput as together:
-        with contextlib.suppress(InvalidInput):
-            dates.parse_datetime(second, now, direction="past")
-            return None  # a moment of its own: a second value
-        raise together from None
+        try:
+            day = dates.parse_datetime(first, now, direction="past")
+        except InvalidInput:
+            return None  # the row is refused for its first value, which says why
+        try:  # a moment of its own (a second date), or no more than a time of day?
+            dates.parse_datetime(dates.with_day(second), now, direction="past")
+            own = True
+        except InvalidInput:
+            own = False
+        if not own and not dates.names_time(first):
+            raise together from None  # `10:70`, 0.4375, a time the clocks skip that day
+        if not own and (day.hour, day.minute, day.second) == (0, 0, 0):
+            # a day written with its midnight (`2026-11-01 00:00:00`, as pandas and SQL
+            # write a date): the time beside it is its time
+            return _with_clock(mapper, target, day.date().isoformat(), second)
+        mapper.together.add(target)  # a moment of its own, or a day with its own time
+        return None
     mapper.clocked.add(target)
     return joined
+
+
+def _with_day(text: str, stored: str, now: Any) -> None:
+    """Refuse `text`, a moment read as `stored`, when it is a time of day alone (dates.with_day),
+    which reads as today: read again only when `stored` is today's, so an import of dates
+    pays nothing."""
+    if stored[:10] == now.astimezone().date().isoformat():
+        from crmcli.core import dates
+
+        dates.with_day(text)
 
 
 def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
@@ -791,15 +813,16 @@ def gather(mapper: Mapper, record: Record) -> dict[str, list[str]]:
                 bad.append(exc.message)
                 continue
             if values:
-                if name in out:
-                    moment = None
-                    if len(out[name]) == 1 and len(values) == 1:  # a day, then its time?
+                values = [unquoted(name, v) for v in values]
+                if name in out and name in MOMENTS:  # a day, then its time?
+                    if len(out[name]) == 1 and len(values) == 1:
                         moment = _with_clock(mapper, name, out[name][0], values[0])
-                    if moment is not None:
-                        out[name] = [moment]
-                        continue
+                        if moment is not None:
+                            out[name] = [moment]
+                    continue
+                if name in out:
                     mapper.together.add(name)
-                out.setdefault(name, []).extend(unquoted(name, v) for v in values)
+                out.setdefault(name, []).extend(values)
     if bad:
         raise InvalidInput(_("; ").join(bad))
     return out
@@ -816,12 +839,20 @@ def gather_first(mapper: Mapper, record: Record) -> dict[str, str]:
             continue
         if target in out:  # a second column of the same target: only a customer's counts
             if target != "customer" or ALSO in out:
-                if value is not None and value != "":
-                    moment = _with_clock(mapper, target, out[target], value)
-                    if moment is not None:  # a day, then its time
+                if value is None or value == "":
+                    continue
+                if target not in MOMENTS:
+                    mapper.together.add(target)
+                    continue
+                try:  # a day, then its time? (JSON's number, true or list refused as text)
+                    second = _strings(value, column, target) if type(value) is not str else [value]
+                except InvalidInput as exc:
+                    bad.append(exc.message)
+                    continue
+                if second and second[0].strip():
+                    moment = _with_clock(mapper, target, out[target], unquoted(target, second[0]))
+                    if moment is not None:
                         out[target] = moment
-                    else:
-                        mapper.together.add(target)
                 continue
             target = ALSO
         if type(value) is str:
@@ -3047,17 +3078,17 @@ class InteractionImporter(Importer):
     def _prepare(self, target: str, value: str) -> Any:
         """The checked column values of one field of a row (interactions.prepare checks
         each field by itself)."""
-        from crmcli.core import dates
         from crmcli.records import interactions
 
-        if target == "occurred_at":  # a time alone: no day of the import's
-            value = dates.with_day(value)
         raw = interactions.InteractionInput(**{_INTERACTION_INPUT[target]: value})
         named = {  # a refusal names the file's column, not crm log's option
             field: self.mapper.column_of(target) or target
             for field, target in (("at", "occurred_at"), ("duration", "duration"))
         }
-        return interactions.prepare(raw, now=self.now, named=named)
+        prepared = interactions.prepare(raw, now=self.now, named=named)
+        if target == "occurred_at":  # a time of day alone is no day of the import's
+            _with_day(value, prepared["occurred_at"], self.now)
+        return prepared
 
     def again(self, interaction_id: int, customer_id: int, prepared: Any) -> str:
         """A row that is interaction `interaction_id` again: --on-conflict says what to do."""
@@ -3088,6 +3119,14 @@ class TaskImporter(Importer):
     kind = "tasks"
     timed = 0  # rows whose due day came with a time of day, which a task does not keep
 
+    def _done_at(self, text: str) -> str:
+        """The stored moment a task was done at (a time of day alone refused)."""
+        from crmcli.core import dates
+
+        done = dates.parse_datetime(text, self.now, direction="past").replace(microsecond=0)
+        _with_day(text, done.isoformat(), self.now)
+        return done.isoformat()
+
     def finish(self) -> None:
         if self.timed:  # as `crm task add --due 明天下午3点` says it, once for the file
             self.summary.warnings.append(
@@ -3106,9 +3145,7 @@ class TaskImporter(Importer):
             "due_on": partial(dates.parse_date, today=today, direction="future"),
             "every": partial(dates.parse_period, option=self.column("every"), repeat=True),
             "after": partial(dates.parse_period, option=self.column("after"), repeat=True),
-            "done_at": lambda done: dates.parse_datetime(
-                dates.with_day(done), self.now, direction="past"
-            ),
+            "done_at": self._done_at,
         }
         checks: list[Callable[[], Any]] = [partial(self.customer, values)]
         if _one(values, "text") is None:
@@ -3145,11 +3182,7 @@ class TaskImporter(Importer):
         done = _one(values, "done_at")
         done_at = None
         if done is not None:
-            done_at = (
-                dates.parse_datetime(dates.with_day(done), self.now, direction="past")
-                .replace(microsecond=0)
-                .isoformat()
-            )
+            done_at = self._done_at(done)
         existing = self.same_record(_one(values, "id"), _one(values, "created_at"))
         if existing is not None:
             return self.again(existing, customer_id, clean, due, every, after, done_at)
