@@ -748,10 +748,12 @@ def _with_clock(mapper: Mapper, target: str, first: str, second: str) -> str | N
     """`first` and `second`, two values of a moment field (MOMENTS), as one moment when
     together they read as one (a day and its time of day, in either order: `2026-11-01`
     and `10:30`, `noon` or `下午3点`; `10:30` and `2026-11-01`), else None: the first is
-    kept, and the second, a moment of its own, named as any second value is (`together`).
-    A second value that is a time of day alone, or reads as nothing, refuses the row with
+    kept, and a second that is a moment of its own, or beside a day with its own time, is
+    named as any second value is (`together`). A second that is no moment of its own (a
+    time of day, or nothing a date reads) beside a day without a time refuses the row with
     what the two together lack (InvalidInput: `10:70`, `0.4375`, a time the clocks skip
-    that day), not dropped; a first value that reads as nothing is left to its own refusal."""
+    that day); beside a day's own midnight (`2026-11-01 00:00:00`) it is that day's time.
+    A first value that reads as nothing is left to its own refusal."""
     from crmcli.core import dates
 
     joined, now = f"{first.strip()} {second.strip()}", clock.now()
